@@ -1,0 +1,133 @@
+/* HTTP/1.1 server on a libuv loop, optionally over TLS.
+ *
+ * The server parses requests (http-parser), enforces limits and timeouts,
+ * keeps connections alive, and hands each complete request to one handler
+ * callback. The handler answers synchronously with aula_http_respond()
+ * before it returns (if it does not, the server answers 500), or takes the
+ * connection over with aula_http_upgrade() (WebSocket).
+ *
+ * Limits, each answered with a JSON error body {"error":{"status":N,"message":"..."}}
+ * and then the connection closed:
+ *   - request head larger than limits.max_header_bytes     -> 431
+ *   - body larger than limits.max_body_bytes                -> 413
+ *   - malformed request line, header or chunked framing      -> 400
+ *   - request not complete within limits.request_timeout_ms  -> 408
+ * An idle keep-alive connection is closed silently after
+ * limits.idle_timeout_ms. One misbehaving connection never blocks others.
+ *
+ * Thread: everything here runs on the loop's thread. */
+#ifndef AULA_HTTP_HTTP_SERVER_H
+#define AULA_HTTP_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct aula_http_server aula_http_server;
+typedef struct aula_http_conn aula_http_conn;
+
+typedef struct aula_http_header {
+    const char *name;
+    const char *value;
+} aula_http_header;
+
+/* A parsed request. Everything it points to is owned by the connection and
+ * valid only during the handler call. */
+typedef struct aula_http_request {
+    const char *method;             /* "GET", "POST", "HEAD", ... */
+    const char *path;               /* raw path without the query: "/api/v1/rooms/x" */
+    const char *query;              /* raw query without '?', "" when there is none */
+    const aula_http_header *headers;
+    size_t n_headers;
+    const char *body;               /* NUL-terminated; "" when there is no body */
+    size_t body_len;
+    const char *remote_addr;        /* peer IP as text */
+    int status;                     /* 0 until answered, then the status sent */
+    aula_http_conn *conn;           /* borrowed */
+} aula_http_request;
+
+typedef struct aula_http_limits {
+    size_t max_header_bytes;      /* request line + headers; default 16384 */
+    size_t max_body_bytes;        /* default 1 MiB */
+    uint64_t request_timeout_ms;  /* first byte to complete request; default 10000 */
+    uint64_t idle_timeout_ms;     /* keep-alive idle; default 30000 */
+    size_t max_connections;       /* further connections are refused; default 10000 */
+} aula_http_limits;
+
+typedef void (*aula_http_handler_fn)(aula_http_request *req, void *ud);
+
+typedef struct aula_http_server_config {
+    const char *host;        /* "127.0.0.1" */
+    int port;                /* 0 picks a free port; see aula_http_server_port() */
+    aula_http_limits limits; /* zero fields take the defaults above */
+    const char *tls_cert;    /* PEM file; NULL or "" serves plain HTTP */
+    const char *tls_key;     /* PEM file; required with tls_cert */
+    aula_http_handler_fn on_request;
+    void *ud;
+} aula_http_server_config;
+
+/* Binds and starts listening. Returns 0, or a negative code (libuv's for
+ * bind/listen failures, AULA_ECONFIG for unusable TLS files) with nothing
+ * left open. The config strings are copied. */
+int aula_http_server_create(uv_loop_t *loop, const aula_http_server_config *cfg,
+                            aula_http_server **out);
+
+/* The port actually bound (useful after port 0). */
+int aula_http_server_port(const aula_http_server *s);
+
+/* Number of open connections, upgraded ones included. */
+size_t aula_http_server_connections(const aula_http_server *s);
+
+/* Graceful close: stops accepting at once, closes idle keep-alive
+ * connections, lets requests in flight finish and their responses flush,
+ * then frees the server and calls done(ud). Upgraded connections are not
+ * touched: their owners close them (they get on_close as usual); done waits
+ * for them too. */
+void aula_http_server_close(aula_http_server *s, void (*done)(void *ud), void *ud);
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *aula_http_request_header(const aula_http_request *req, const char *name);
+
+/* Sends a complete response: status line, Date, Content-Type (when
+ * content_type is not NULL), Content-Length, Connection, the extra headers,
+ * then the body (omitted for HEAD, Content-Length kept). Sets req->status.
+ * Returns AULA_EINVAL if the request was already answered. */
+int aula_http_respond(aula_http_request *req, int status, const char *content_type,
+                      const aula_http_header *extra, size_t n_extra, const void *body, size_t len);
+
+/* Answers with {"error":{"status":status,"message":message}} as JSON. */
+int aula_http_respond_error(aula_http_request *req, int status, const char *message);
+
+/* The standard reason phrase for a status code ("Not Found"). */
+const char *aula_http_reason(int status);
+
+/* Callbacks of a connection taken over by aula_http_upgrade(). */
+typedef struct aula_http_stream_cb {
+    /* Bytes that arrived (decrypted when TLS is on). */
+    void (*on_data)(void *ud, const char *data, size_t len);
+    /* The connection is gone (peer closed, error, or aula_http_conn_close
+     * finished). The conn must not be used after this call. */
+    void (*on_close)(void *ud);
+} aula_http_stream_cb;
+
+/* Takes the connection over: writes the raw response bytes (the 101
+ * Switching Protocols head, built by the caller), stops HTTP parsing and
+ * timeouts, and from then on delivers every byte to cb->on_data, starting
+ * with any bytes that followed the request in the same read. Sets
+ * req->status to 101. The caller owns the protocol from now on. */
+int aula_http_upgrade(aula_http_request *req, const void *response, size_t len,
+                      const aula_http_stream_cb *cb, void *ud);
+
+/* Queues bytes on an upgraded connection (encrypted when TLS is on).
+ * Returns AULA_ECLOSED once the connection is closing. */
+int aula_http_conn_write(aula_http_conn *c, const void *data, size_t len);
+
+/* Bytes queued and not yet written to the socket: lets the owner notice a
+ * client that does not read. */
+size_t aula_http_conn_pending(const aula_http_conn *c);
+
+/* Closes the connection after the queued bytes are flushed (or at once if
+ * the socket is broken); on_close follows. Idempotent. */
+void aula_http_conn_close(aula_http_conn *c);
+
+#endif
