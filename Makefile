@@ -1,0 +1,18 @@
+# The README's two commands, plus shortcuts. The scripts do the work, so
+# they also run where make is not installed.
+.PHONY: run test unit fuzz integration e2e format clean
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+unit fuzz integration e2e:
+	scripts/test.sh $@
+
+format:
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.c')
+
+clean:
+	rm -rf build build-test build-fuzz

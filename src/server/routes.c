@@ -1,0 +1,109 @@
+#include "server/routes.h"
+
+#include "core/buf.h"
+#include "http/static_files.h"
+
+#include <string.h>
+
+static int is(const aula_http_request *req, const char *method)
+{
+    return strcmp(req->method, method) == 0;
+}
+
+static int method_allowed(aula_http_request *req, const char *allowed)
+{
+    if (is(req, allowed) || (strcmp(allowed, "GET") == 0 && is(req, "HEAD")))
+        return 1;
+    aula_http_header h = {"Allow", allowed};
+    static const char body[] = "{\"error\":{\"status\":405,\"message\":\"method not allowed\"}}";
+    aula_http_respond(req, 405, "application/json", &h, 1, body, sizeof body - 1);
+    return 0;
+}
+
+static void serve_text(aula_http_request *req, int status, const char *type, aula_buf *b)
+{
+    aula_http_header h = {"Cache-Control", "no-store"};
+    aula_http_respond(req, status, type, &h, 1, b->data ? b->data : "", b->len);
+}
+
+static void handle_metrics(aula_routes *r, aula_http_request *req)
+{
+    aula_node_status st;
+    r->status(r->status_ud, &st);
+    aula_buf b;
+    aula_buf_init(&b);
+    aula_metrics_render(r->metrics, &st, &b);
+    serve_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
+    aula_buf_deinit(&b);
+}
+
+static void handle_health(aula_routes *r, aula_http_request *req)
+{
+    aula_node_status st;
+    r->status(r->status_ud, &st);
+    aula_buf b;
+    aula_buf_init(&b);
+    int status = aula_health_render(&st, &b);
+    serve_text(req, status, "application/json", &b);
+    aula_buf_deinit(&b);
+}
+
+/* Routes /api/v1/...; returns the route label. */
+static const char *route_api(aula_routes *r, aula_http_request *req, const char *rest)
+{
+    if (strcmp(rest, "rooms") == 0) {
+        if (method_allowed(req, "POST"))
+            aula_room_api_create(&r->api, req);
+        return "/api/v1/rooms";
+    }
+    if (strncmp(rest, "rooms/", 6) == 0 && rest[6] && !strchr(rest + 6, '/')) {
+        if (method_allowed(req, "GET"))
+            aula_room_api_get(&r->api, req, rest + 6);
+        return "/api/v1/rooms/{id}";
+    }
+    aula_http_respond_error(req, 404, "no such API route");
+    return "/api/other";
+}
+
+/* Picks and runs the handler; returns the route label for metrics. Labels
+ * are fixed strings, never the raw path. */
+static const char *route(aula_routes *r, aula_http_request *req)
+{
+    const char *p = req->path;
+    if (strcmp(p, "/ws") == 0) {
+        if (method_allowed(req, "GET"))
+            aula_signaling_accept(r->signaling, req);
+        return "/ws";
+    }
+    if (strncmp(p, "/api/v1/", 8) == 0)
+        return route_api(r, req, p + 8);
+    if (strncmp(p, "/api/", 5) == 0 || strcmp(p, "/api") == 0) {
+        aula_http_respond_error(req, 404, "no such API route (the API lives under /api/v1)");
+        return "/api/other";
+    }
+    if (strcmp(p, "/healthz") == 0) {
+        if (method_allowed(req, "GET"))
+            handle_health(r, req);
+        return "/healthz";
+    }
+    if (strcmp(p, "/metrics") == 0) {
+        if (method_allowed(req, "GET"))
+            handle_metrics(r, req);
+        return "/metrics";
+    }
+    if (strncmp(p, "/r/", 3) == 0 && p[3] && !strchr(p + 3, '/')) {
+        /* The page itself asks the API whether the room exists. */
+        aula_static_serve(req, r->web_dir, "room.html");
+        return "/r/{id}";
+    }
+    aula_static_serve(req, r->web_dir, p + 1);
+    return "static";
+}
+
+void aula_routes_handle(aula_http_request *req, void *ud)
+{
+    aula_routes *r = ud;
+    const char *label = route(r, req);
+    if (req->status)
+        aula_http_metrics_count(r->metrics, label, req->status);
+}

@@ -1,0 +1,25 @@
+/* Request routing of the control plane: which handler answers which path,
+ * and the route label each request is counted under in /metrics.
+ * Thread: the control thread. */
+#ifndef AULA_SERVER_ROUTES_H
+#define AULA_SERVER_ROUTES_H
+
+#include "admin/metrics.h"
+#include "http/http_server.h"
+#include "room/room_api.h"
+#include "room/signaling.h"
+
+typedef struct aula_routes {
+    aula_room_api api;
+    aula_signaling *signaling; /* borrowed */
+    aula_http_metrics *metrics; /* borrowed */
+    const char *web_dir;       /* borrowed */
+    /* Fills a status snapshot for /metrics and /healthz. */
+    void (*status)(void *ud, aula_node_status *out);
+    void *status_ud;
+} aula_routes;
+
+/* The aula_http_handler_fn of the server; ud is an aula_routes. */
+void aula_routes_handle(aula_http_request *req, void *ud);
+
+#endif

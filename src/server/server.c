@@ -1,0 +1,351 @@
+#include "server/server.h"
+
+#include "admin/metrics.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "http/http_server.h"
+#include "room/room.h"
+#include "room/signaling.h"
+#include "server/routes.h"
+#include "sfu/worker.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PING_INTERVAL_MS 1000
+
+#ifndef AULA_SOURCE_WEB_DIR
+#define AULA_SOURCE_WEB_DIR "web"
+#endif
+
+typedef struct worker_slot {
+    aula_worker *worker; /* owned; NULL once stopped */
+    uint64_t pong_at;    /* uv_now of the last pong */
+} worker_slot;
+
+struct aula_server {
+    uv_loop_t *loop;          /* borrowed */
+    const aula_config *cfg;   /* borrowed */
+    aula_store *store;        /* owned */
+    aula_rooms *rooms;        /* owned */
+    aula_signaling *signaling; /* owned */
+    aula_http_metrics *metrics; /* owned */
+    aula_http_server *http;   /* owned; NULL once closed */
+    aula_routes routes;
+    worker_slot *workers;     /* owned */
+    aula_worker_status *worker_status; /* owned: one per slot, for /metrics */
+    size_t n_workers;
+    size_t workers_running;
+    uint64_t ping_seq;
+    double start_time;
+    int stopping;
+    uv_timer_t ping_timer;
+    uv_timer_t shutdown_timer;
+    uv_signal_t sigterm;
+    uv_signal_t sigint;
+    int open_handles; /* closed one by one at the end; the last frees s */
+};
+
+/* ---- status ----------------------------------------------------------- */
+
+static void fill_status(void *ud, aula_node_status *st)
+{
+    aula_server *s = ud;
+    uint64_t now = uv_now(s->loop);
+    memset(st, 0, sizeof *st);
+    st->websockets = aula_signaling_sessions(s->signaling);
+    st->http_connections = s->http ? aula_http_server_connections(s->http) : 0;
+    st->rooms_live = aula_rooms_live(s->rooms);
+    st->participants = aula_rooms_participants(s->rooms);
+    st->chat_messages = aula_signaling_chat_total(s->signaling);
+    st->store_ok = s->store != NULL;
+    for (size_t i = 0; i < s->n_workers; i++) {
+        aula_worker_status *ws = &s->worker_status[i];
+        ws->pong_age_ms = ws->answered ? now - s->workers[i].pong_at : 0;
+    }
+    st->workers = s->worker_status;
+    st->n_workers = s->n_workers;
+    st->start_time = s->start_time;
+}
+
+/* ---- media workers ---------------------------------------------------- */
+
+static void on_worker_message(void *ud, aula_worker *w, const aula_worker_msg *m)
+{
+    aula_server *s = ud;
+    int id = aula_worker_id(w);
+    if (m->type == AULA_WORKER_PONG) {
+        s->worker_status[id].answered = 1;
+        s->worker_status[id].load = m->load;
+        s->workers[id].pong_at = uv_now(s->loop);
+    }
+}
+
+static void on_ping_timer(uv_timer_t *t)
+{
+    aula_server *s = t->data;
+    aula_worker_msg ping;
+    memset(&ping, 0, sizeof ping);
+    ping.type = AULA_WORKER_PING;
+    ping.seq = ++s->ping_seq;
+    for (size_t i = 0; i < s->n_workers; i++)
+        if (s->workers[i].worker)
+            aula_worker_send(s->workers[i].worker, &ping);
+}
+
+static int start_workers(aula_server *s)
+{
+    size_t n = s->cfg->workers ? (size_t)s->cfg->workers : (size_t)uv_available_parallelism();
+    s->workers = aula_calloc(n, sizeof *s->workers);
+    s->worker_status = aula_calloc(n, sizeof *s->worker_status);
+    static const aula_worker_cb cb = {on_worker_message};
+    for (size_t i = 0; i < n; i++) {
+        aula_worker_config wc = {
+            .id = (int)i,
+            .media_host = s->cfg->media_host,
+            .media_port = s->cfg->media_port ? (int)(s->cfg->media_port + (int64_t)i) : 0,
+        };
+        int rc = aula_worker_start(s->loop, &wc, &cb, s, &s->workers[i].worker);
+        if (rc != 0)
+            return rc;
+        s->worker_status[i].id = (int)i;
+        s->worker_status[i].port = aula_worker_port(s->workers[i].worker);
+        s->n_workers++;
+        s->workers_running++;
+    }
+    return 0;
+}
+
+/* ---- shutdown --------------------------------------------------------- */
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    aula_server *s = h->data;
+    if (--s->open_handles > 0)
+        return;
+    aula_free(s->workers);
+    aula_free(s->worker_status);
+    aula_free(s);
+}
+
+static void release(aula_server *s)
+{
+    aula_signaling_destroy(s->signaling);
+    aula_rooms_destroy(s->rooms);
+    aula_http_metrics_destroy(s->metrics);
+    aula_store_close(s->store);
+    s->store = NULL;
+    s->open_handles = 4;
+    uv_close((uv_handle_t *)&s->ping_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&s->shutdown_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&s->sigterm, on_handle_closed);
+    uv_close((uv_handle_t *)&s->sigint, on_handle_closed);
+}
+
+static void on_worker_stopped(void *ud)
+{
+    aula_server *s = ud;
+    if (--s->workers_running > 0)
+        return;
+    release(s);
+    AULA_LOG_INFO("server", "stopped", "%s", "");
+}
+
+static void stop_workers(aula_server *s)
+{
+    if (s->workers_running == 0) {
+        release(s);
+        return;
+    }
+    for (size_t i = 0; i < s->n_workers; i++) {
+        aula_worker *w = s->workers[i].worker;
+        s->workers[i].worker = NULL;
+        if (w)
+            aula_worker_stop(w, on_worker_stopped, s);
+    }
+}
+
+static void on_http_closed(void *ud)
+{
+    aula_server *s = ud;
+    s->http = NULL;
+    uv_timer_stop(&s->shutdown_timer);
+    AULA_LOG_DEBUG("server", "http closed", "%s", "");
+    stop_workers(s);
+}
+
+/* Requests in flight did not finish in shutdown_timeout: what is stored is
+ * stored (every write is durable before it is acknowledged), so close the
+ * store cleanly and exit without waiting further. */
+static void on_shutdown_timeout(uv_timer_t *t)
+{
+    aula_server *s = t->data;
+    AULA_LOG_ERROR("server", "shutdown timed out, exiting", "waited_ms=%lld",
+                   (long long)s->cfg->shutdown_timeout);
+    aula_store_close(s->store);
+    s->store = NULL;
+    fflush(stderr);
+    _exit(1);
+}
+
+void aula_server_shutdown(aula_server *s)
+{
+    if (s->stopping)
+        return;
+    s->stopping = 1;
+    AULA_LOG_INFO("server", "shutting down", "websockets=%zu",
+                  aula_signaling_sessions(s->signaling));
+    uv_timer_stop(&s->ping_timer);
+    uv_signal_stop(&s->sigterm);
+    uv_signal_stop(&s->sigint);
+    uv_timer_start(&s->shutdown_timer, on_shutdown_timeout, (uint64_t)s->cfg->shutdown_timeout, 0);
+    uv_unref((uv_handle_t *)&s->shutdown_timer);
+    aula_signaling_close_all(s->signaling);
+    aula_http_server_close(s->http, on_http_closed, s);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    aula_server *s = h->data;
+    AULA_LOG_INFO("server", "signal received", "signal=%s", signum == SIGTERM ? "TERM" : "INT");
+    aula_server_shutdown(s);
+}
+
+/* ---- start ------------------------------------------------------------ */
+
+static int make_dir(const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return AULA_EINVAL;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+            return aula_error_from_errno(errno);
+        *p = '/';
+    }
+    if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+        return aula_error_from_errno(errno);
+    return 0;
+}
+
+static int open_store(aula_server *s)
+{
+    int rc = make_dir(s->cfg->data_dir);
+    if (rc != 0) {
+        AULA_LOG_ERROR("server", "cannot create data folder", "data_dir=%s err=%s",
+                       s->cfg->data_dir, strerror(errno));
+        return rc;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/aula.db", s->cfg->data_dir);
+    return aula_store_sqlite_open(path, &s->store);
+}
+
+static int start_http(aula_server *s)
+{
+    const aula_config *c = s->cfg;
+    aula_http_server_config hc = {
+        .host = c->http_host,
+        .port = (int)c->http_port,
+        .limits =
+            {
+                .max_header_bytes = (size_t)c->http_max_header,
+                .max_body_bytes = (size_t)c->http_max_body,
+                .request_timeout_ms = (uint64_t)c->http_request_timeout,
+                .idle_timeout_ms = (uint64_t)c->http_idle_timeout,
+                .max_connections = (size_t)c->http_max_connections,
+            },
+        .tls_cert = c->tls_cert,
+        .tls_key = c->tls_key,
+        .on_request = aula_routes_handle,
+        .ud = &s->routes,
+    };
+    int rc = aula_http_server_create(s->loop, &hc, &s->http);
+    if (rc != 0)
+        AULA_LOG_ERROR("server", "cannot start HTTP server", "host=%s port=%lld err=%s",
+                       c->http_host, (long long)c->http_port, aula_strerror(rc));
+    return rc;
+}
+
+static void print_url(aula_server *s)
+{
+    const aula_config *c = s->cfg;
+    int tls = *c->tls_cert != '\0';
+    int port = aula_http_server_port(s->http);
+    const char *host = strcmp(c->http_host, "0.0.0.0") == 0 ? "127.0.0.1" : c->http_host;
+    AULA_LOG_INFO("server", "listening", "url=%s://%s:%d/ workers=%zu data_dir=%s",
+                  tls ? "https" : "http", host, port, s->n_workers, c->data_dir);
+    printf("aula is running. Open %s://%s:%d/ in your browser.\n", tls ? "https" : "http", host,
+           port);
+    if (*c->public_url)
+        printf("People join through %s\n", c->public_url);
+    printf("Press Ctrl+C to stop.\n");
+    fflush(stdout);
+}
+
+static void init_control(aula_server *s)
+{
+    uv_timeval64_t tv;
+    uv_gettimeofday(&tv);
+    s->start_time = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+    s->metrics = aula_http_metrics_create();
+    s->rooms = aula_rooms_create(s->store);
+    aula_signaling_config sc = {
+        .ws =
+            {
+                .max_message_bytes = (size_t)s->cfg->ws_max_message,
+                .ping_interval_ms = (uint64_t)s->cfg->ws_ping_interval,
+            },
+    };
+    s->signaling = aula_signaling_create(s->loop, s->rooms, &sc);
+    s->routes = (aula_routes){
+        .api = {.store = s->store,
+                .rooms = s->rooms,
+                .public_url = s->cfg->public_url,
+                .tls = *s->cfg->tls_cert != '\0'},
+        .signaling = s->signaling,
+        .metrics = s->metrics,
+        .web_dir = *s->cfg->web_dir ? s->cfg->web_dir : AULA_SOURCE_WEB_DIR,
+        .status = fill_status,
+        .status_ud = s,
+    };
+    s->ping_timer.data = s->shutdown_timer.data = s->sigterm.data = s->sigint.data = s;
+    uv_timer_init(s->loop, &s->ping_timer);
+    uv_timer_init(s->loop, &s->shutdown_timer);
+    uv_signal_init(s->loop, &s->sigterm);
+    uv_signal_init(s->loop, &s->sigint);
+}
+
+int aula_server_start(uv_loop_t *loop, const aula_config *cfg, aula_server **out)
+{
+    aula_server *s = aula_calloc(1, sizeof *s);
+    s->loop = loop;
+    s->cfg = cfg;
+
+    int rc = open_store(s);
+    if (rc != 0) {
+        aula_free(s);
+        return rc;
+    }
+    init_control(s);
+    if ((rc = start_workers(s)) != 0 || (rc = start_http(s)) != 0) {
+        /* Undo in reverse: workers stop, then release() frees the rest. */
+        s->stopping = 1;
+        stop_workers(s);
+        return rc;
+    }
+    uv_timer_start(&s->ping_timer, on_ping_timer, 0, PING_INTERVAL_MS);
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    print_url(s);
+    *out = s;
+    return 0;
+}

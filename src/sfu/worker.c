@@ -1,0 +1,288 @@
+#include "sfu/worker.h"
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "sfu/msg_queue.h"
+
+#include <string.h>
+
+/* Internal message: ends the worker's loop. */
+#define MSG_STOP 100
+
+struct aula_worker {
+    int id;
+    int port;
+    uv_thread_t thread;
+
+    /* Control side. */
+    uv_loop_t *control_loop; /* borrowed */
+    uv_async_t control_wake; /* wakes the control loop: outbox has messages */
+    aula_msg_queue outbox;   /* worker -> control */
+    aula_worker_cb cb;
+    void *ud;
+    void (*stopped)(void *ud);
+    void *stopped_ud;
+
+    /* Worker side: touched only by the worker thread once it runs. */
+    uv_loop_t loop;
+    uv_async_t worker_wake; /* wakes the worker loop: inbox has messages */
+    aula_msg_queue inbox;   /* control -> worker */
+    uv_udp_t udp;
+    aula_worker_load load;
+    uint64_t last_report_ns;
+    uint64_t last_idle_ns;
+    char rx_buf[65536]; /* one datagram at a time; never allocated per packet */
+};
+
+static const char *const drop_labels[] = {
+#define AULA_DROP_LABEL(name, label) label,
+    AULA_DROP_REASONS(AULA_DROP_LABEL)
+#undef AULA_DROP_LABEL
+};
+
+const char *aula_worker_drop_label(int reason)
+{
+    if (reason < 0 || reason >= AULA_DROP_N)
+        return "unknown";
+    return drop_labels[reason];
+}
+
+int aula_worker_id(const aula_worker *w)
+{
+    return w->id;
+}
+
+int aula_worker_port(const aula_worker *w)
+{
+    return w->port;
+}
+
+/* ---- worker thread ---------------------------------------------------- */
+
+/* RFC 7983 section 7: the first byte tells STUN, DTLS and RTP/RTCP apart.
+ * No transport can exist yet, so each class is dropped with its reason. */
+static int classify_drop(unsigned char first)
+{
+    if (first <= 3)
+        return AULA_DROP_STUN_NO_TRANSPORT;
+    if (first >= 20 && first <= 63)
+        return AULA_DROP_DTLS_UNKNOWN_ADDR;
+    if (first >= 128 && first <= 191)
+        return AULA_DROP_RTP_UNKNOWN_ADDR;
+    return AULA_DROP_UNKNOWN_PROTOCOL;
+}
+
+static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    aula_worker *w = h->data;
+    (void)suggested;
+    *buf = uv_buf_init(w->rx_buf, sizeof w->rx_buf);
+}
+
+static void on_udp_recv(uv_udp_t *udp, ssize_t n, const uv_buf_t *buf,
+                        const struct sockaddr *addr, unsigned flags)
+{
+    aula_worker *w = udp->data;
+    (void)flags;
+    if (n < 0) {
+        AULA_LOG_DEBUG("worker", "udp receive error", "worker=%d err=%s", w->id,
+                       uv_err_name((int)n));
+        return;
+    }
+    if (n == 0 || !addr)
+        return; /* libuv's "nothing more to read" */
+    w->load.rx_datagrams++;
+    w->load.dropped[classify_drop((unsigned char)buf->base[0])]++;
+}
+
+static void report_load(aula_worker *w, uint64_t seq)
+{
+    uint64_t now = uv_hrtime();
+    uint64_t idle = uv_metrics_idle_time(&w->loop);
+    uint64_t wall = now - w->last_report_ns;
+    if (wall > 0) {
+        double idle_frac = (double)(idle - w->last_idle_ns) / (double)wall;
+        w->load.busy = idle_frac >= 1.0 ? 0.0 : 1.0 - idle_frac;
+    }
+    w->last_report_ns = now;
+    w->last_idle_ns = idle;
+
+    aula_worker_msg pong;
+    memset(&pong, 0, sizeof pong);
+    pong.type = AULA_WORKER_PONG;
+    pong.seq = seq;
+    pong.load = w->load;
+    aula_msg_queue_push(&w->outbox, &pong);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void on_worker_msg(void *ud, const void *msg)
+{
+    aula_worker *w = ud;
+    const aula_worker_msg *m = msg;
+    switch ((int)m->type) {
+    case AULA_WORKER_PING:
+        report_load(w, m->seq);
+        break;
+    case MSG_STOP:
+        /* Closing every handle lets uv_run return. */
+        uv_walk(&w->loop, close_walk_cb, NULL);
+        break;
+    default:
+        AULA_LOG_WARN("worker", "unknown message", "worker=%d type=%d", w->id, (int)m->type);
+        break;
+    }
+}
+
+static void on_worker_wake(uv_async_t *a)
+{
+    aula_worker *w = a->data;
+    aula_msg_queue_drain(&w->inbox, on_worker_msg, w);
+}
+
+static void worker_main(void *arg)
+{
+    aula_worker *w = arg;
+    w->last_report_ns = uv_hrtime();
+    AULA_LOG_DEBUG("worker", "started", "worker=%d port=%d", w->id, w->port);
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    /* Messages that raced with the stop are dropped with the queue. */
+    int rc = uv_loop_close(&w->loop);
+    if (rc != 0)
+        AULA_LOG_ERROR("worker", "loop did not close", "worker=%d err=%s", w->id, uv_err_name(rc));
+}
+
+/* ---- control thread --------------------------------------------------- */
+
+static void on_control_msg(void *ud, const void *msg)
+{
+    aula_worker *w = ud;
+    if (w->cb.on_message)
+        w->cb.on_message(w->ud, w, msg);
+}
+
+static void on_control_wake(uv_async_t *a)
+{
+    aula_worker *w = a->data;
+    aula_msg_queue_drain(&w->outbox, on_control_msg, w);
+}
+
+static int bind_udp(aula_worker *w, const char *host, int port)
+{
+    struct sockaddr_storage ss;
+    int rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+    if (rc != 0)
+        rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
+    if (rc != 0)
+        return rc;
+    rc = uv_udp_bind(&w->udp, (const struct sockaddr *)&ss, 0);
+    if (rc != 0)
+        return rc;
+    int len = sizeof ss;
+    rc = uv_udp_getsockname(&w->udp, (struct sockaddr *)&ss, &len);
+    if (rc != 0)
+        return rc;
+    w->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    return uv_udp_recv_start(&w->udp, on_udp_alloc, on_udp_recv);
+}
+
+/* Sets up the worker's loop and handles on the calling thread; the loop
+ * is only run later, by the worker thread. */
+static int init_worker_side(aula_worker *w, const aula_worker_config *cfg)
+{
+    int rc = uv_loop_init(&w->loop);
+    if (rc != 0)
+        return rc;
+    uv_loop_configure(&w->loop, UV_METRICS_IDLE_TIME);
+    w->worker_wake.data = w;
+    w->udp.data = w;
+    if ((rc = uv_async_init(&w->loop, &w->worker_wake, on_worker_wake)) == 0 &&
+        (rc = aula_msg_queue_init(&w->inbox, sizeof(aula_worker_msg), &w->worker_wake)) == 0) {
+        if ((rc = uv_udp_init(&w->loop, &w->udp)) == 0)
+            rc = bind_udp(w, cfg->media_host, cfg->media_port);
+        if (rc == 0)
+            return 0;
+        aula_msg_queue_deinit(&w->inbox);
+    }
+    /* Undo: close what was opened and let the loop finish the closes. */
+    uv_walk(&w->loop, close_walk_cb, NULL);
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&w->loop);
+    return rc;
+}
+
+static void on_control_closed(uv_handle_t *h)
+{
+    aula_worker *w = h->data;
+    void (*done)(void *) = w->stopped;
+    void *done_ud = w->stopped_ud;
+    aula_msg_queue_deinit(&w->outbox);
+    aula_msg_queue_deinit(&w->inbox);
+    aula_free(w);
+    if (done)
+        done(done_ud);
+}
+
+int aula_worker_start(uv_loop_t *control_loop, const aula_worker_config *cfg,
+                      const aula_worker_cb *cb, void *ud, aula_worker **out)
+{
+    aula_worker *w = aula_calloc(1, sizeof *w);
+    w->id = cfg->id;
+    w->control_loop = control_loop;
+    w->cb = *cb;
+    w->ud = ud;
+
+    int rc = init_worker_side(w, cfg);
+    if (rc != 0) {
+        AULA_LOG_ERROR("worker", "cannot bind media port", "worker=%d host=%s port=%d err=%s",
+                       cfg->id, cfg->media_host, cfg->media_port, uv_strerror(rc));
+        aula_free(w);
+        return rc;
+    }
+    w->control_wake.data = w;
+    uv_async_init(control_loop, &w->control_wake, on_control_wake);
+    aula_msg_queue_init(&w->outbox, sizeof(aula_worker_msg), &w->control_wake);
+
+    rc = uv_thread_create(&w->thread, worker_main, w);
+    if (rc != 0) {
+        AULA_LOG_ERROR("worker", "cannot start thread", "worker=%d err=%s", w->id,
+                       uv_strerror(rc));
+        /* Nothing runs the worker loop: tear it down here. */
+        uv_walk(&w->loop, close_walk_cb, NULL);
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&w->loop);
+        /* on_control_closed frees the queues and w once the loop runs. */
+        uv_close((uv_handle_t *)&w->control_wake, on_control_closed);
+        return rc;
+    }
+    AULA_LOG_INFO("worker", "media worker started", "worker=%d udp=%s:%d", w->id,
+                  cfg->media_host, w->port);
+    *out = w;
+    return 0;
+}
+
+void aula_worker_send(aula_worker *w, const aula_worker_msg *m)
+{
+    aula_msg_queue_push(&w->inbox, m);
+}
+
+void aula_worker_stop(aula_worker *w, void (*done)(void *ud), void *ud)
+{
+    aula_worker_msg stop;
+    memset(&stop, 0, sizeof stop);
+    stop.type = (enum aula_worker_msg_type)MSG_STOP;
+    aula_msg_queue_push(&w->inbox, &stop);
+    /* The worker only has to close a few handles: joining here is short. */
+    uv_thread_join(&w->thread);
+    AULA_LOG_DEBUG("worker", "stopped", "worker=%d", w->id);
+    w->stopped = done;
+    w->stopped_ud = ud;
+    uv_close((uv_handle_t *)&w->control_wake, on_control_closed);
+}

@@ -1,0 +1,82 @@
+/* A media worker: one thread with its own libuv loop and its own UDP port.
+ *
+ * The control plane and a worker share nothing but two message queues; each
+ * side is woken by a uv_async_t when the other pushes a message. In this
+ * version the worker answers pings with a load report and receives UDP on
+ * its port, dropping and counting every datagram (no transport exists yet
+ * that could accept one; RFC 7983 first-byte classes are counted apart so
+ * the drop counters already say what was sent).
+ *
+ * Thread: aula_worker_start/send/stop are called on the control thread;
+ * cb->on_message runs on the control thread too. */
+#ifndef AULA_SFU_WORKER_H
+#define AULA_SFU_WORKER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct aula_worker aula_worker;
+
+/* Why a datagram was dropped, by its first byte (RFC 7983 section 7). */
+#define AULA_DROP_REASONS(X)                                                                       \
+    X(STUN_NO_TRANSPORT, "stun_no_transport")                                                      \
+    X(DTLS_UNKNOWN_ADDR, "dtls_unknown_address")                                                   \
+    X(RTP_UNKNOWN_ADDR, "rtp_unknown_address")                                                     \
+    X(UNKNOWN_PROTOCOL, "unknown_protocol")
+
+enum {
+#define AULA_DROP_ENUM(name, label) AULA_DROP_##name,
+    AULA_DROP_REASONS(AULA_DROP_ENUM)
+#undef AULA_DROP_ENUM
+        AULA_DROP_N
+};
+
+/* The label of a drop reason for metrics ("stun_no_transport"). */
+const char *aula_worker_drop_label(int reason);
+
+enum aula_worker_msg_type {
+    AULA_WORKER_PING = 1, /* control -> worker */
+    AULA_WORKER_PONG,     /* worker -> control, with a load report */
+};
+
+typedef struct aula_worker_load {
+    double busy;              /* fraction of wall time the loop was not idle since last pong */
+    uint64_t rx_datagrams;    /* received on the media port since start */
+    uint64_t dropped[AULA_DROP_N]; /* since start, by reason */
+    uint32_t transports;      /* live transports (none yet) */
+} aula_worker_load;
+
+typedef struct aula_worker_msg {
+    enum aula_worker_msg_type type;
+    uint64_t seq;  /* ping number, echoed in the pong */
+    aula_worker_load load; /* in PONG */
+} aula_worker_msg;
+
+typedef struct aula_worker_config {
+    int id;
+    const char *media_host; /* copied */
+    int media_port;         /* 0 picks a free port */
+} aula_worker_config;
+
+typedef struct aula_worker_cb {
+    void (*on_message)(void *ud, aula_worker *w, const aula_worker_msg *m);
+} aula_worker_cb;
+
+/* Binds the UDP port, then starts the thread. Returns 0, or a libuv error
+ * (port in use, ...) with nothing started. */
+int aula_worker_start(uv_loop_t *control_loop, const aula_worker_config *cfg,
+                      const aula_worker_cb *cb, void *ud, aula_worker **out);
+
+/* Queues a message for the worker (copied). Thread: control. */
+void aula_worker_send(aula_worker *w, const aula_worker_msg *m);
+
+int aula_worker_id(const aula_worker *w);
+/* The UDP port actually bound. */
+int aula_worker_port(const aula_worker *w);
+
+/* Stops the thread (its loop closes its handles and returns), joins it,
+ * closes the control-side handle and frees everything; done(ud) follows on
+ * the control loop. Messages still queued are dropped. */
+void aula_worker_stop(aula_worker *w, void (*done)(void *ud), void *ud);
+
+#endif

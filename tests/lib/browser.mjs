@@ -1,0 +1,75 @@
+// Browser helpers for the end-to-end tests: Debian's chromium driven by
+// playwright-core (never `npx playwright install`), one fresh context per
+// person, and page-side waits built on Playwright's auto-waiting.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { repoRoot } from './server.mjs';
+
+export const chromiumPath = process.env.AULA_CHROMIUM || '/usr/bin/chromium';
+
+// Screenshots land here (gitignored) for people to look at.
+export const outputDir = path.join(repoRoot, 'test-output');
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  });
+}
+
+// A person with their own browser context (own storage, own locale).
+// Options go to browser.newContext (locale, viewport, isMobile, …).
+// Uncaught page errors and dialogs (alert, confirm) are recorded: a test
+// should end with both lists empty.
+export async function newPerson(browser, options = {}) {
+  const context = await browser.newContext({ locale: 'en-GB', ...options });
+  context.setDefaultTimeout(Number(process.env.AULA_E2E_TIMEOUT_MS) || 10000);
+  const page = await context.newPage();
+  const person = { context, page, pageErrors: [], dialogs: [], consoleErrors: [] };
+  page.on('pageerror', (e) => person.pageErrors.push(String(e && e.stack || e)));
+  page.on('dialog', (d) => {
+    person.dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') person.consoleErrors.push(m.text());
+  });
+  return person;
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(outputDir, { recursive: true });
+  const file = path.join(outputDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// Waits until a chat line with exactly this text is shown.
+export function waitForMessage(page, text) {
+  return page.waitForFunction(
+    (t) => [...document.querySelectorAll('[data-testid="chat-message"] [data-testid="msg-text"]')]
+      .some((e) => e.textContent === t),
+    text,
+  );
+}
+
+// The chat as [{ name, text }] in display order.
+export function chatLines(page) {
+  return page.$$eval('[data-testid="chat-message"]', (items) => items.map((li) => ({
+    name: li.querySelector('[data-testid="msg-name"]').firstChild.textContent,
+    text: li.querySelector('[data-testid="msg-text"]').textContent,
+  })));
+}
+
+// Waits until the participant list holds exactly these names (any order).
+export function waitForPeople(page, names) {
+  return page.waitForFunction((want) => {
+    const got = [...document.querySelectorAll('[data-testid="participant"] [data-testid="participant-name"]')]
+      .map((e) => e.firstChild.textContent).sort();
+    return JSON.stringify(got) === JSON.stringify([...want].sort());
+  }, names);
+}

@@ -1,0 +1,145 @@
+/* The control-plane / media-worker boundary: a worker thread with its own
+ * loop answers pings with its load through the message queues, and drops
+ * and counts every datagram on its UDP port by RFC 7983 class. */
+#include "sfu/worker.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct fixture {
+    uv_loop_t loop;
+    uv_timer_t deadline;
+    aula_worker *worker;
+    int pongs;
+    uint64_t last_seq;
+    aula_worker_load last;
+    int stopped;
+} fixture;
+
+static void on_message(void *ud, aula_worker *w, const aula_worker_msg *m)
+{
+    fixture *f = ud;
+    (void)w;
+    assert_int_equal(m->type, AULA_WORKER_PONG);
+    f->pongs++;
+    f->last_seq = m->seq;
+    f->last = m->load;
+    uv_stop(&f->loop);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    (void)t;
+    fail_msg("the worker did not answer within 5 s");
+}
+
+/* Pings and runs the loop until the pong with that number arrives. */
+static void ping(fixture *f, uint64_t seq)
+{
+    aula_worker_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_WORKER_PING;
+    m.seq = seq;
+    aula_worker_send(f->worker, &m);
+    uv_timer_start(&f->deadline, on_deadline, 5000, 0);
+    while (f->last_seq != seq)
+        uv_run(&f->loop, UV_RUN_DEFAULT);
+    uv_timer_stop(&f->deadline);
+}
+
+static void on_stopped(void *ud)
+{
+    ((fixture *)ud)->stopped = 1;
+}
+
+static void send_datagram(int port, const void *data, size_t len)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(sendto(fd, data, len, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)len);
+    close(fd);
+}
+
+static void ping_pong_and_drop_counters(void **state)
+{
+    (void)state;
+    fixture f;
+    memset(&f, 0, sizeof f);
+    uv_loop_init(&f.loop);
+    uv_timer_init(&f.loop, &f.deadline);
+    aula_worker_config cfg = {.id = 0, .media_host = "127.0.0.1", .media_port = 0};
+    aula_worker_cb cb = {on_message};
+    assert_int_equal(aula_worker_start(&f.loop, &cfg, &cb, &f, &f.worker), 0);
+    assert_true(aula_worker_port(f.worker) > 0);
+
+    ping(&f, 1);
+    assert_int_equal(f.pongs, 1);
+    assert_int_equal(f.last.rx_datagrams, 0);
+
+    /* One datagram of each class: STUN (0x00), DTLS (0x16), RTP (0x80),
+     * and something else (0x47). */
+    const unsigned char stun[] = {0x00, 0x01, 0x00, 0x00}, dtls[] = {0x16, 0xfe, 0xfd},
+                        rtp[] = {0x80, 0x60, 0x00, 0x01}, junk[] = {0x47, 0x45, 0x54};
+    int port = aula_worker_port(f.worker);
+    send_datagram(port, stun, sizeof stun);
+    send_datagram(port, dtls, sizeof dtls);
+    send_datagram(port, rtp, sizeof rtp);
+    send_datagram(port, junk, sizeof junk);
+
+    /* Datagrams and the ping race inside the worker: ping until all four
+     * are counted (bounded by the deadline in ping()). */
+    uint64_t seq = 2;
+    for (; f.last.rx_datagrams < 4 && seq < 1000; seq++)
+        ping(&f, seq);
+    assert_int_equal(f.last.rx_datagrams, 4);
+    assert_int_equal(f.last.dropped[AULA_DROP_STUN_NO_TRANSPORT], 1);
+    assert_int_equal(f.last.dropped[AULA_DROP_DTLS_UNKNOWN_ADDR], 1);
+    assert_int_equal(f.last.dropped[AULA_DROP_RTP_UNKNOWN_ADDR], 1);
+    assert_int_equal(f.last.dropped[AULA_DROP_UNKNOWN_PROTOCOL], 1);
+    assert_true(f.last.busy >= 0.0 && f.last.busy <= 1.0);
+
+    aula_worker_stop(f.worker, on_stopped, &f);
+    uv_close((uv_handle_t *)&f.deadline, NULL);
+    uv_run(&f.loop, UV_RUN_DEFAULT);
+    assert_int_equal(f.stopped, 1);
+    assert_int_equal(uv_loop_close(&f.loop), 0);
+}
+
+static void port_in_use_is_an_error(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    aula_worker_config cfg = {.id = 0, .media_host = "127.0.0.1", .media_port = ntohs(a.sin_port)};
+    aula_worker_cb cb = {NULL};
+    aula_worker *w = NULL;
+    assert_int_equal(aula_worker_start(&loop, &cfg, &cb, NULL, &w), UV_EADDRINUSE);
+    assert_null(w);
+    close(fd);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ping_pong_and_drop_counters),
+        cmocka_unit_test(port_in_use_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
