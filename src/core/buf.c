@@ -46,14 +46,22 @@ void aula_buf_append_str(aula_buf *b, const char *s)
 
 void aula_buf_vprintf(aula_buf *b, const char *fmt, va_list ap)
 {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
+    /* Format into the free space first; most lines fit, and a second pass
+     * is needed only when they do not. */
+    aula_buf_reserve(b, 128);
+    size_t room = b->cap - b->len;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(b->data + b->len, room, fmt, ap);
+    if (n >= 0 && (size_t)n >= room) {
+        aula_buf_reserve(b, (size_t)n);
+        n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, again);
+    }
+    va_end(again);
+    if (n < 0) {
+        b->data[b->len] = '\0';
         return;
-    aula_buf_reserve(b, (size_t)n);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
 }
 

@@ -1,0 +1,64 @@
+#include "store/migrations.h"
+
+/* Notes on the first schema:
+ *
+ * - Ids are TEXT chosen by the room logic. "NOT NULL" is spelled out on
+ *   primary keys because SQLite, unlike PostgreSQL, would otherwise accept
+ *   NULL there.
+ * - rooms.last_chat_seq is the per-room chat counter. chat_append bumps it
+ *   and inserts the line in one transaction, so seq values are dense and
+ *   never reused, even if old lines are deleted some day.
+ * - chat_messages.participant_id has no foreign key on purpose: a chat line
+ *   carries the sender's id and name as they were when it was sent, and
+ *   storing it must not depend on the join record having been written.
+ * - The primary key (room_id, seq) is the index chat paging walks, and it
+ *   also serves the foreign key on room_id. participants gets its own index
+ *   on room_id for the same foreign key and for "who was in this room". */
+static const aula_store_migration migrations[] = {
+    {
+        1,
+        "rooms, participants, chat_messages",
+        "CREATE TABLE rooms (\n"
+        "    id TEXT NOT NULL PRIMARY KEY,\n"
+        "    title TEXT NOT NULL,\n"
+        "    created_ms BIGINT NOT NULL,\n"
+        "    last_chat_seq BIGINT NOT NULL DEFAULT 0\n"
+        ");\n"
+        "CREATE TABLE participants (\n"
+        "    id TEXT NOT NULL PRIMARY KEY,\n"
+        "    room_id TEXT NOT NULL REFERENCES rooms (id),\n"
+        "    name TEXT NOT NULL,\n"
+        "    joined_ms BIGINT NOT NULL,\n"
+        "    left_ms BIGINT\n"
+        ");\n"
+        "CREATE INDEX participants_room_id ON participants (room_id);\n"
+        "CREATE TABLE chat_messages (\n"
+        "    room_id TEXT NOT NULL REFERENCES rooms (id),\n"
+        "    seq BIGINT NOT NULL,\n"
+        "    participant_id TEXT NOT NULL,\n"
+        "    name TEXT NOT NULL,\n"
+        "    text TEXT NOT NULL,\n"
+        "    ts_ms BIGINT NOT NULL,\n"
+        "    PRIMARY KEY (room_id, seq)\n"
+        ");\n",
+    },
+};
+
+const aula_store_migration *aula_store_migrations(size_t *n)
+{
+    *n = sizeof migrations / sizeof migrations[0];
+    return migrations;
+}
+
+int aula_store_schema_latest(void)
+{
+    return migrations[sizeof migrations / sizeof migrations[0] - 1].version;
+}
+
+const char *aula_store_migrations_table_sql(void)
+{
+    return "CREATE TABLE IF NOT EXISTS schema_migrations (\n"
+           "    version INTEGER NOT NULL PRIMARY KEY,\n"
+           "    applied_ms BIGINT NOT NULL\n"
+           ");\n";
+}
