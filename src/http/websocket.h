@@ -7,6 +7,8 @@
  * size (close 1009) and validates text messages as UTF-8 (close 1007).
  * Protocol errors close with 1002. Server role: incoming frames must be
  * masked, outgoing ones are not.
+ * Callbacks run inside aula_ws_feed(); they may send and call
+ * aula_ws_close(), but must not feed or destroy the session.
  * Thread: any, but one object is used by one thread. */
 #ifndef AULA_HTTP_WEBSOCKET_H
 #define AULA_HTTP_WEBSOCKET_H
@@ -29,6 +31,7 @@ enum {
     AULA_WS_CLOSE_NORMAL = 1000,
     AULA_WS_CLOSE_GOING_AWAY = 1001,
     AULA_WS_CLOSE_PROTOCOL_ERROR = 1002,
+    AULA_WS_CLOSE_UNSUPPORTED = 1003, /* a data type the endpoint does not accept */
     AULA_WS_CLOSE_INVALID_DATA = 1007,
     AULA_WS_CLOSE_POLICY = 1008,
     AULA_WS_CLOSE_TOO_BIG = 1009,
@@ -38,12 +41,14 @@ enum {
 
 typedef struct aula_ws_cb {
     /* A complete message (reassembled from fragments; text already checked
-     * as UTF-8). data is valid only during the call. */
+     * as UTF-8). data is valid only during the call. Messages that arrive
+     * after our own close frame are dropped. */
     void (*on_message)(void *ud, int opcode, const char *data, size_t len);
     /* A pong arrived (keep-alive bookkeeping). May be NULL. */
     void (*on_pong)(void *ud);
-    /* The peer sent a close frame, or we closed for a protocol violation.
-     * code 1005 means the peer gave no code. Called at most once. */
+    /* The peer sent a close frame, or we closed for a protocol violation
+     * (code 1002, 1007 or 1009 and a short reason). code 1005 means the
+     * peer gave no code. Called at most once, and nothing follows it. */
     void (*on_close)(void *ud, uint16_t code, const char *reason);
 } aula_ws_cb;
 

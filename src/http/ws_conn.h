@@ -3,8 +3,11 @@
  *
  * It validates the upgrade request, writes the 101 answer, pings the client
  * every ping_interval_ms and closes a client that sent nothing (no pong
- * either) for 2 x ping_interval_ms. A client that does not read (more than
- * max_pending_bytes queued) is closed with 1008 without disturbing others.
+ * either) for 2 x ping_interval_ms (close 1008 "idle timeout"). A client
+ * that does not read (more than max_pending_bytes queued) is closed with
+ * 1008 without disturbing others. A binary message is closed with 1003.
+ * Once a close starts, either way, the socket is closed when the handshake
+ * completes or after a 2 s grace period.
  * Thread: the loop's thread. */
 #ifndef AULA_HTTP_WS_CONN_H
 #define AULA_HTTP_WS_CONN_H
@@ -23,7 +26,8 @@ typedef struct aula_ws_conn_config {
 } aula_ws_conn_config;
 
 typedef struct aula_ws_conn_cb {
-    /* A complete text message, valid UTF-8. */
+    /* A complete text message, valid UTF-8, valid only during the call. The
+     * callback may send and may call aula_ws_conn_close(). */
     void (*on_text)(void *ud, aula_ws_conn *c, const char *data, size_t len);
     /* The connection is gone; c is freed right after this returns. */
     void (*on_closed)(void *ud, aula_ws_conn *c);
