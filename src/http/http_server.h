@@ -11,9 +11,17 @@
  *   - request head larger than limits.max_header_bytes     -> 431
  *   - body larger than limits.max_body_bytes                -> 413
  *   - malformed request line, header or chunked framing      -> 400
+ *     (also: an HTTP/1.1 request without exactly one Host, a
+ *     Transfer-Encoding other than "chunked", Content-Length together
+ *     with Transfer-Encoding; see http_request.h)
  *   - request not complete within limits.request_timeout_ms  -> 408
+ *   - HTTP major version other than 1                        -> 505
  * An idle keep-alive connection is closed silently after
- * limits.idle_timeout_ms. One misbehaving connection never blocks others.
+ * limits.idle_timeout_ms. One misbehaving connection never blocks others:
+ * a client that does not read its answers has its pipelined requests held
+ * back (and its socket not read) until they drain, and is closed after
+ * limits.idle_timeout_ms without progress. "Expect: 100-continue" is
+ * answered by the server itself.
  *
  * Thread: everything here runs on the loop's thread. */
 #ifndef AULA_HTTP_HTTP_SERVER_H
@@ -90,8 +98,15 @@ const char *aula_http_request_header(const aula_http_request *req, const char *n
 
 /* Sends a complete response: status line, Date, Content-Type (when
  * content_type is not NULL), Content-Length, Connection, the extra headers,
- * then the body (omitted for HEAD, Content-Length kept). Sets req->status.
- * Returns AULA_EINVAL if the request was already answered. */
+ * then the body (omitted for HEAD, Content-Length kept; 204 and 304 carry
+ * neither body nor Content-Length). Sets req->status. Returns AULA_EINVAL
+ * if the request was already answered, or, leaving it unanswered, for a
+ * status outside 200..999 (100 Continue is the server's, 101 goes through
+ * aula_http_upgrade) or a header name or value holding CR or LF;
+ * AULA_ECLOSED if the connection broke (req->status is set all the same).
+ * "Connection: close" is sent, and the connection closed after the write,
+ * when the client asked for it, for HTTP/1.0 without keep-alive, for a
+ * declined upgrade request and while the server is closing. */
 int aula_http_respond(aula_http_request *req, int status, const char *content_type,
                       const aula_http_header *extra, size_t n_extra, const void *body, size_t len);
 
@@ -113,8 +128,12 @@ typedef struct aula_http_stream_cb {
 /* Takes the connection over: writes the raw response bytes (the 101
  * Switching Protocols head, built by the caller), stops HTTP parsing and
  * timeouts, and from then on delivers every byte to cb->on_data, starting
- * with any bytes that followed the request in the same read. Sets
- * req->status to 101. The caller owns the protocol from now on. */
+ * with any bytes that followed the request in the same read (those right
+ * after the handler returns). Sets req->status to 101. The caller owns the
+ * protocol from now on. Returns 0, after which cb->on_close is always
+ * called once (even if writing the response fails); AULA_EINVAL if the
+ * request was already answered; AULA_ECLOSED while the server is closing
+ * (answer the request normally then). No callback follows an error. */
 int aula_http_upgrade(aula_http_request *req, const void *response, size_t len,
                       const aula_http_stream_cb *cb, void *ud);
 
