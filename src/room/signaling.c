@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "http/jsonrpc.h"
+#include "http/websocket.h"
 #include "room/text.h"
 
 #include <string.h>
@@ -29,6 +30,8 @@ struct aula_signaling {
     session *sessions; /* owned */
     size_t n_sessions;
     uint64_t chat_total;
+    void (*all_closed)(void *ud); /* set by aula_signaling_close_all */
+    void *all_closed_ud;
 };
 
 aula_signaling *aula_signaling_create(uv_loop_t *loop, aula_rooms *rooms,
@@ -294,6 +297,11 @@ static void on_ws_closed(void *ud, aula_ws_conn *c)
         s->next->prev = s->prev;
     sig->n_sessions--;
     aula_free(s);
+    if (sig->n_sessions == 0 && sig->all_closed) {
+        void (*done)(void *) = sig->all_closed;
+        sig->all_closed = NULL;
+        done(sig->all_closed_ud);
+    }
 }
 
 void aula_signaling_accept(aula_signaling *sig, aula_http_request *req)
@@ -312,9 +320,15 @@ void aula_signaling_accept(aula_signaling *sig, aula_http_request *req)
     sig->n_sessions++;
 }
 
-void aula_signaling_close_all(aula_signaling *sig)
+void aula_signaling_close_all(aula_signaling *sig, void (*done)(void *ud), void *ud)
 {
+    if (sig->n_sessions == 0) {
+        done(ud);
+        return;
+    }
+    sig->all_closed = done;
+    sig->all_closed_ud = ud;
     for (session *s = sig->sessions; s; s = s->next)
         if (s->conn)
-            aula_ws_conn_close(s->conn, 1001, "server shutting down");
+            aula_ws_conn_close(s->conn, AULA_WS_CLOSE_GOING_AWAY, "server shutting down");
 }

@@ -35,8 +35,9 @@ size_t aula_signaling_sessions(const aula_signaling *sig);
 uint64_t aula_signaling_chat_total(const aula_signaling *sig);
 
 /* Closes every session with 1001 (going away); each leaves its room. The
- * sessions finish asynchronously; aula_signaling_sessions() reaches 0. */
-void aula_signaling_close_all(aula_signaling *sig);
+ * sessions finish asynchronously: done(ud) is called once the last one is
+ * gone (at once when there are none). */
+void aula_signaling_close_all(aula_signaling *sig, void (*done)(void *ud), void *ud);
 
 /* All sessions must be closed. */
 void aula_signaling_destroy(aula_signaling *sig);

@@ -44,6 +44,7 @@ struct aula_server {
     uint64_t ping_seq;
     double start_time;
     int stopping;
+    int waiting; /* HTTP server and signaling sessions still closing */
     uv_timer_t ping_timer;
     uv_timer_t shutdown_timer;
     uv_signal_t sigterm;
@@ -153,7 +154,7 @@ static void on_worker_stopped(void *ud)
     if (--s->workers_running > 0)
         return;
     release(s);
-    AULA_LOG_INFO("server", "stopped", "%s", "");
+    AULA_LOG_INFO("server", "stopped", "workers=%zu", s->n_workers);
 }
 
 static void stop_workers(aula_server *s)
@@ -170,13 +171,27 @@ static void stop_workers(aula_server *s)
     }
 }
 
+/* The HTTP server and the WebSocket sessions close independently (a
+ * session outlives its connection by its own timers): the workers stop,
+ * and the rooms are released, only once both are done. */
+static void on_closed_part(aula_server *s)
+{
+    if (--s->waiting > 0)
+        return;
+    uv_timer_stop(&s->shutdown_timer);
+    stop_workers(s);
+}
+
 static void on_http_closed(void *ud)
 {
     aula_server *s = ud;
     s->http = NULL;
-    uv_timer_stop(&s->shutdown_timer);
-    AULA_LOG_DEBUG("server", "http closed", "%s", "");
-    stop_workers(s);
+    on_closed_part(s);
+}
+
+static void on_sessions_closed(void *ud)
+{
+    on_closed_part(ud);
 }
 
 /* Requests in flight did not finish in shutdown_timeout: what is stored is
@@ -205,7 +220,8 @@ void aula_server_shutdown(aula_server *s)
     uv_signal_stop(&s->sigint);
     uv_timer_start(&s->shutdown_timer, on_shutdown_timeout, (uint64_t)s->cfg->shutdown_timeout, 0);
     uv_unref((uv_handle_t *)&s->shutdown_timer);
-    aula_signaling_close_all(s->signaling);
+    s->waiting = 2;
+    aula_signaling_close_all(s->signaling, on_sessions_closed, s);
     aula_http_server_close(s->http, on_http_closed, s);
 }
 
