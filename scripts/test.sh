@@ -66,7 +66,7 @@ run_fuzz() {
     ninja -C build-fuzz >/dev/null || { record fuzz 0 1; return; }
     local p=0 f=0
     for target in build-fuzz/fuzz/fuzz_*; do
-        [ -x "$target" ] || continue
+        [ -f "$target" ] && [ -x "$target" ] || continue
         local name corpus work
         name=$(basename "$target")
         corpus="fuzz/corpus/${name#fuzz_}"

@@ -55,13 +55,14 @@ static int serve(int argc, char **argv)
 
     uv_loop_t *loop = uv_default_loop();
     aula_server *server = NULL;
-    int rc = aula_server_start(loop, &cfg, &server);
+    int exit_status = 0;
+    int rc = aula_server_start(loop, &cfg, &exit_status, &server);
     /* Runs until the server has shut down, or finishes undoing a failed
      * start. */
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
     aula_config_deinit(&cfg);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? exit_status : 1;
 }
 
 int main(int argc, char **argv)

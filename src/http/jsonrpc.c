@@ -226,7 +226,8 @@ char *aula_rpc_handle(const aula_rpc_method *methods, size_t n_methods, void *ct
      * the specification's examples have it, not a parse error. Duplicate
      * keys are refused: which one wins would be anybody's guess. */
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root =
+        json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) {
         char message[256];
         snprintf(message, sizeof(message), "Parse error: %s at line %d column %d", jerr.text,

@@ -7,6 +7,8 @@
  *   -32700 parse error, -32600 invalid request, -32601 method not found,
  *   -32602 invalid params, -32603 internal error,
  * and aula's own codes below, each with a readable message.
+ * Strings may hold U+0000 (valid JSON): methods that need C strings must
+ * compare json_string_length() with strlen() or validate with the length.
  * Thread: any; no state is kept between calls. */
 #ifndef AULA_HTTP_JSONRPC_H
 #define AULA_HTTP_JSONRPC_H

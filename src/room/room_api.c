@@ -73,11 +73,12 @@ static int is_json_content_type(const char *ct)
  * with 4xx and returns -1 when the body is not acceptable. */
 static int read_title(aula_http_request *req, char **title)
 {
-    if (req->body_len == 0) {
+    const char *type = aula_http_request_header(req, "Content-Type");
+    if (req->body_len == 0 && !type) {
         *title = aula_strdup(DEFAULT_TITLE);
         return 0;
     }
-    if (!is_json_content_type(aula_http_request_header(req, "Content-Type"))) {
+    if (!is_json_content_type(type)) {
         aula_http_respond_error(req, 415, "send the body as application/json");
         return -1;
     }
@@ -90,7 +91,7 @@ static int read_title(aula_http_request *req, char **title)
     }
     json_t *t = json_object_get(body, "title");
     int rc = 0;
-    if (!t || json_is_null(t)) {
+    if (!t) {
         *title = aula_strdup(DEFAULT_TITLE);
     } else if (!json_is_string(t)) {
         aula_http_respond_error(req, 400, "title must be a string");

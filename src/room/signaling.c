@@ -137,8 +137,9 @@ static json_t *m_room_join(void *ctx, json_t *params, aula_rpc_error *err)
     if (!json_is_string(room_v))
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "room: expected a room id string");
     const char *room_id = json_string_value(room_v);
-    if (!aula_room_id_valid(room_id))
-        return aula_rpc_fail(err, AULA_RPC_ROOM_NOT_FOUND, "room not found");
+    if (json_string_length(room_v) != strlen(room_id) || !aula_room_id_valid(room_id))
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
+                             "room: not a room id (they look like abc-defg-hjk)");
     char *name = NULL;
     if (clean_param(params, "name", AULA_NAME_MAX_CHARS, &name, err) != 0)
         return NULL;

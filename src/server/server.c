@@ -31,6 +31,7 @@ typedef struct worker_slot {
 struct aula_server {
     uv_loop_t *loop;          /* borrowed */
     const aula_config *cfg;   /* borrowed */
+    int *exit_status;         /* borrowed: 1 when start-up failed late */
     aula_store *store;        /* owned */
     aula_rooms *rooms;        /* owned */
     aula_signaling *signaling; /* owned */
@@ -76,17 +77,6 @@ static void fill_status(void *ud, aula_node_status *st)
 
 /* ---- media workers ---------------------------------------------------- */
 
-static void on_worker_message(void *ud, aula_worker *w, const aula_worker_msg *m)
-{
-    aula_server *s = ud;
-    int id = aula_worker_id(w);
-    if (m->type == AULA_WORKER_PONG) {
-        s->worker_status[id].answered = 1;
-        s->worker_status[id].load = m->load;
-        s->workers[id].pong_at = uv_now(s->loop);
-    }
-}
-
 static void on_ping_timer(uv_timer_t *t)
 {
     aula_server *s = t->data;
@@ -97,6 +87,39 @@ static void on_ping_timer(uv_timer_t *t)
     for (size_t i = 0; i < s->n_workers; i++)
         if (s->workers[i].worker)
             aula_worker_send(s->workers[i].worker, &ping);
+}
+
+static int start_http(aula_server *s);
+static void print_url(aula_server *s);
+
+/* HTTP opens only once every worker has answered: a node that says it is
+ * running can serve media. */
+static void open_when_workers_ready(aula_server *s)
+{
+    if (s->http || s->stopping)
+        return;
+    for (size_t i = 0; i < s->n_workers; i++)
+        if (!s->worker_status[i].answered)
+            return;
+    if (start_http(s) != 0) {
+        *s->exit_status = 1;
+        aula_server_shutdown(s);
+        return;
+    }
+    uv_timer_start(&s->ping_timer, on_ping_timer, PING_INTERVAL_MS, PING_INTERVAL_MS);
+    print_url(s);
+}
+
+static void on_worker_message(void *ud, aula_worker *w, const aula_worker_msg *m)
+{
+    aula_server *s = ud;
+    int id = aula_worker_id(w);
+    if (m->type == AULA_WORKER_PONG) {
+        s->worker_status[id].answered = 1;
+        s->worker_status[id].load = m->load;
+        s->workers[id].pong_at = uv_now(s->loop);
+        open_when_workers_ready(s);
+    }
 }
 
 static int start_workers(aula_server *s)
@@ -222,7 +245,10 @@ void aula_server_shutdown(aula_server *s)
     uv_unref((uv_handle_t *)&s->shutdown_timer);
     s->waiting = 2;
     aula_signaling_close_all(s->signaling, on_sessions_closed, s);
-    aula_http_server_close(s->http, on_http_closed, s);
+    if (s->http)
+        aula_http_server_close(s->http, on_http_closed, s);
+    else
+        on_closed_part(s);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -340,11 +366,14 @@ static void init_control(aula_server *s)
     uv_signal_init(s->loop, &s->sigint);
 }
 
-int aula_server_start(uv_loop_t *loop, const aula_config *cfg, aula_server **out)
+int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status,
+                      aula_server **out)
 {
     aula_server *s = aula_calloc(1, sizeof *s);
     s->loop = loop;
     s->cfg = cfg;
+    s->exit_status = exit_status;
+    *exit_status = 0;
 
     int rc = open_store(s);
     if (rc != 0) {
@@ -352,16 +381,15 @@ int aula_server_start(uv_loop_t *loop, const aula_config *cfg, aula_server **out
         return rc;
     }
     init_control(s);
-    if ((rc = start_workers(s)) != 0 || (rc = start_http(s)) != 0) {
+    if ((rc = start_workers(s)) != 0) {
         /* Undo in reverse: workers stop, then release() frees the rest. */
         s->stopping = 1;
         stop_workers(s);
         return rc;
     }
-    uv_timer_start(&s->ping_timer, on_ping_timer, 0, PING_INTERVAL_MS);
+    /* HTTP starts when the workers' first pongs arrive. */
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_signal_start(&s->sigint, on_signal, SIGINT);
-    print_url(s);
     *out = s;
     return 0;
 }

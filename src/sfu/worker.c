@@ -151,6 +151,8 @@ static void worker_main(void *arg)
     aula_worker *w = arg;
     w->last_report_ns = uv_hrtime();
     AULA_LOG_DEBUG("worker", "started", "worker=%d port=%d", w->id, w->port);
+    /* An unasked pong (seq 0) tells the control plane the loop runs. */
+    report_load(w, 0);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     /* Messages that raced with the stop are dropped with the queue. */
     int rc = uv_loop_close(&w->loop);

@@ -36,7 +36,9 @@ const char *aula_worker_drop_label(int reason);
 
 enum aula_worker_msg_type {
     AULA_WORKER_PING = 1, /* control -> worker */
-    AULA_WORKER_PONG,     /* worker -> control, with a load report */
+    AULA_WORKER_PONG,     /* worker -> control, with a load report; the
+                             first, with seq 0, comes unasked once the
+                             worker's loop runs */
 };
 
 typedef struct aula_worker_load {
