@@ -1,0 +1,322 @@
+// Polish and English for every word the client shows.
+//
+// The language comes from the visitor's own choice (remembered in
+// localStorage), else from navigator.languages (the first Polish or English
+// entry decides), else English. Static text in the pages is marked with
+//   data-i18n="key"                       -> textContent
+//   data-i18n-attr="placeholder:key; aria-label:key"
+// and is filled in by applyTranslations(). Everything built by script
+// calls t() and re-renders from onLangChange().
+
+const STORAGE_KEY = 'aula.lang';
+export const LANGS = ['pl', 'en'];
+
+// A value is a string, or an object of plural forms (Intl.PluralRules
+// categories) chosen by params.n. "{name}" is replaced by params.name.
+const STRINGS = {
+  en: {
+    skipToContent: 'Skip to main content',
+    homeLink: 'aula — home page',
+    loading: 'Loading…',
+    tryAgain: 'Try again',
+    goHome: 'Go to the home page',
+
+    // Home page
+    homeDocTitle: 'aula — meet online',
+    heroHeading: 'Meet online',
+    heroText: 'Start a meeting, send the link to others and talk in your browser. No account and no app needed.',
+    titleLabel: 'Meeting name (you can leave it empty)',
+    titlePlaceholder: 'for example: Maths 4B',
+    defaultTitle: 'Meeting',
+    newMeeting: 'New meeting',
+    creating: 'Creating the meeting…',
+    createFailed: 'The meeting could not be created. Please try again.',
+    createBadTitle: 'This meeting name cannot be used. Try a shorter name without unusual characters.',
+    createOffline: 'The server cannot be reached. Check your internet connection and try again.',
+    readyHeading: 'Your meeting is ready',
+    readyText: 'Send this link to the people you want to meet. They only need to open it and type their name.',
+    linkLabel: 'Link to the meeting',
+    copyLink: 'Copy link',
+    copied: 'Link copied. You can paste it into an e-mail or a message.',
+    copyFailed: 'Copying did not work. Select the link and copy it yourself.',
+    joinNow: 'Join now',
+    anotherMeeting: 'Start another meeting',
+    haveLinkHeading: 'Did someone send you a link or a code?',
+    codeLabel: 'Meeting link or code',
+    codePlaceholder: 'for example: abc-defg-hjk',
+    goToMeeting: 'Go to the meeting',
+    codeEmpty: 'Please type or paste the link or the code.',
+    codeInvalid: 'This does not look like a meeting link or code. Please check it and try again.',
+
+    // Join page
+    joinLead: 'You are joining the meeting',
+    peopleNow: {
+      zero: 'Nobody is here yet.',
+      one: '1 person is here now.',
+      other: '{n} people are here now.',
+    },
+    nameLabel: 'Your name',
+    nameHint: 'Other people in the meeting will see this name.',
+    join: 'Join',
+    joining: 'Joining…',
+    nameEmpty: 'Please type your name.',
+    nameInvalid: 'This name cannot be used. Please use up to 64 letters, numbers or spaces.',
+    joinFailed: 'Joining did not work. Please try again.',
+    joinOffline: 'The server cannot be reached. Check your internet connection and try again.',
+    notFoundHeading: 'This meeting does not exist',
+    notFoundText: 'The link does not lead to any meeting. Check that the whole link was copied, or ask the person who invited you to send it again.',
+    loadErrorHeading: 'The server cannot be reached',
+    loadErrorText: 'Check your internet connection and try again.',
+
+    // Room
+    copyInvite: 'Copy invite link',
+    inviteCopied: 'Invite link copied.',
+    leave: 'Leave',
+    peopleHeading: 'People ({n})',
+    you: '(you)',
+    chatHeading: 'Chat',
+    chatEmpty: 'No messages yet. Say hello!',
+    showEarlier: 'Show earlier messages',
+    loadingEarlier: 'Loading earlier messages…',
+    earlierFailed: 'Earlier messages could not be loaded. Please try again.',
+    messageLabel: 'Your message',
+    messagePlaceholder: 'Type a message…',
+    send: 'Send',
+    msgEmpty: 'Type a message first.',
+    msgTooLong: 'This message is too long. You can send up to 2000 characters — please make it shorter.',
+    msgInvalid: 'This message contains characters that cannot be sent.',
+    rateLimited: 'You are sending messages too fast. Wait a few seconds and try again.',
+    storageFailed: 'The message was not saved. Please try again.',
+    notConnected: 'You are not connected right now. Wait a moment until the connection is back.',
+    sendFailed: 'The message could not be sent. Please try again.',
+    serverSaid: 'The server said: {msg}',
+    reconnecting: 'Connection lost — reconnecting…',
+    reconnected: 'Connected again.',
+    announceJoined: '{name} joined the meeting.',
+    announceLeft: '{name} left the meeting.',
+    announceMessage: 'Message from {name}: {text}',
+    leftHeading: 'You have left the meeting',
+    leftText: 'You can come back whenever you like.',
+    joinAgain: 'Join again',
+    yesterday: 'yesterday',
+  },
+  pl: {
+    skipToContent: 'Przejdź do treści',
+    homeLink: 'aula — strona główna',
+    loading: 'Ładowanie…',
+    tryAgain: 'Spróbuj ponownie',
+    goHome: 'Przejdź na stronę główną',
+
+    homeDocTitle: 'aula — spotkania online',
+    heroHeading: 'Spotkajmy się online',
+    heroText: 'Załóż spotkanie, wyślij link innym osobom i rozmawiajcie w przeglądarce. Bez zakładania konta i bez instalowania programów.',
+    titleLabel: 'Nazwa spotkania (można zostawić puste)',
+    titlePlaceholder: 'na przykład: Matematyka 4B',
+    defaultTitle: 'Spotkanie',
+    newMeeting: 'Nowe spotkanie',
+    creating: 'Tworzę spotkanie…',
+    createFailed: 'Nie udało się utworzyć spotkania. Spróbuj ponownie.',
+    createBadTitle: 'Tej nazwy spotkania nie można użyć. Wpisz krótszą nazwę bez nietypowych znaków.',
+    createOffline: 'Nie można połączyć się z serwerem. Sprawdź połączenie z internetem i spróbuj ponownie.',
+    readyHeading: 'Twoje spotkanie jest gotowe',
+    readyText: 'Wyślij ten link osobom, z którymi chcesz się spotkać. Wystarczy, że go otworzą i wpiszą swoje imię.',
+    linkLabel: 'Link do spotkania',
+    copyLink: 'Kopiuj link',
+    copied: 'Link skopiowany. Możesz go wkleić do e-maila lub wiadomości.',
+    copyFailed: 'Kopiowanie nie zadziałało. Zaznacz link i skopiuj go samodzielnie.',
+    joinNow: 'Wejdź teraz',
+    anotherMeeting: 'Załóż kolejne spotkanie',
+    haveLinkHeading: 'Ktoś przysłał Ci link lub kod?',
+    codeLabel: 'Link lub kod spotkania',
+    codePlaceholder: 'na przykład: abc-defg-hjk',
+    goToMeeting: 'Przejdź do spotkania',
+    codeEmpty: 'Wpisz lub wklej link albo kod.',
+    codeInvalid: 'To nie wygląda na link ani kod spotkania. Sprawdź go i spróbuj ponownie.',
+
+    joinLead: 'Dołączasz do spotkania',
+    peopleNow: {
+      zero: 'Nikogo jeszcze nie ma.',
+      one: 'Jest tu teraz 1 osoba.',
+      few: 'Są tu teraz {n} osoby.',
+      many: 'Jest tu teraz {n} osób.',
+      other: 'Jest tu teraz {n} osoby.',
+    },
+    nameLabel: 'Twoje imię',
+    nameHint: 'Inne osoby w spotkaniu zobaczą to imię.',
+    join: 'Dołącz',
+    joining: 'Dołączam…',
+    nameEmpty: 'Wpisz swoje imię.',
+    nameInvalid: 'Tego imienia nie można użyć. Wpisz najwyżej 64 litery, cyfry lub spacje.',
+    joinFailed: 'Nie udało się dołączyć. Spróbuj ponownie.',
+    joinOffline: 'Nie można połączyć się z serwerem. Sprawdź połączenie z internetem i spróbuj ponownie.',
+    notFoundHeading: 'Nie ma takiego spotkania',
+    notFoundText: 'Ten link nie prowadzi do żadnego spotkania. Sprawdź, czy link został skopiowany w całości, albo poproś osobę zapraszającą o ponowne wysłanie.',
+    loadErrorHeading: 'Nie można połączyć się z serwerem',
+    loadErrorText: 'Sprawdź połączenie z internetem i spróbuj ponownie.',
+
+    copyInvite: 'Kopiuj link zaproszenia',
+    inviteCopied: 'Link zaproszenia skopiowany.',
+    leave: 'Wyjdź',
+    peopleHeading: 'Uczestnicy ({n})',
+    you: '(Ty)',
+    chatHeading: 'Czat',
+    chatEmpty: 'Nie ma jeszcze wiadomości. Przywitaj się!',
+    showEarlier: 'Pokaż wcześniejsze wiadomości',
+    loadingEarlier: 'Wczytuję wcześniejsze wiadomości…',
+    earlierFailed: 'Nie udało się wczytać wcześniejszych wiadomości. Spróbuj ponownie.',
+    messageLabel: 'Twoja wiadomość',
+    messagePlaceholder: 'Napisz wiadomość…',
+    send: 'Wyślij',
+    msgEmpty: 'Najpierw napisz wiadomość.',
+    msgTooLong: 'Ta wiadomość jest za długa. Można wysłać najwyżej 2000 znaków — skróć ją, proszę.',
+    msgInvalid: 'Ta wiadomość zawiera znaki, których nie można wysłać.',
+    rateLimited: 'Wysyłasz wiadomości za szybko. Odczekaj kilka sekund i spróbuj ponownie.',
+    storageFailed: 'Wiadomość nie została zapisana. Spróbuj ponownie.',
+    notConnected: 'Nie ma teraz połączenia. Poczekaj chwilę, aż połączenie wróci.',
+    sendFailed: 'Nie udało się wysłać wiadomości. Spróbuj ponownie.',
+    serverSaid: 'Odpowiedź serwera: {msg}',
+    reconnecting: 'Utracono połączenie — łączę ponownie…',
+    reconnected: 'Połączenie wróciło.',
+    announceJoined: '{name} dołącza do spotkania.',
+    announceLeft: '{name} wychodzi ze spotkania.',
+    announceMessage: 'Wiadomość od {name}: {text}',
+    leftHeading: 'Nie jesteś już w spotkaniu',
+    leftText: 'Możesz wrócić w każdej chwili.',
+    joinAgain: 'Dołącz ponownie',
+    yesterday: 'wczoraj',
+  },
+};
+
+function storedLang() {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    return LANGS.includes(v) ? v : null;
+  } catch {
+    return null; // storage disabled (private mode, embedded frame)
+  }
+}
+
+// pl* -> Polish, en* -> English; the first match in the visitor's list wins.
+export function detectLang(languages = navigator.languages || [navigator.language]) {
+  for (const l of languages || []) {
+    const base = String(l || '').toLowerCase().split('-')[0];
+    if (base === 'pl') return 'pl';
+    if (base === 'en') return 'en';
+  }
+  return 'en';
+}
+
+let current = storedLang() || detectLang();
+const listeners = new Set();
+
+export function getLang() {
+  return current;
+}
+
+export function t(key, params = {}) {
+  let s = STRINGS[current][key] ?? STRINGS.en[key];
+  if (s === undefined) {
+    console.warn(`i18n: missing string "${key}"`);
+    return key;
+  }
+  if (typeof s === 'object') {
+    const n = Number(params.n ?? 0);
+    const cat = n === 0 && s.zero ? 'zero' : new Intl.PluralRules(current).select(n);
+    s = s[cat] ?? s.other;
+  }
+  return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+// Puts a translated string into el and keeps it translated when the
+// language changes. key null empties el.
+const dynParams = new WeakMap();
+export function tr(el, key, params = {}) {
+  if (!key) {
+    delete el.dataset.i18nDyn;
+    dynParams.delete(el);
+    el.textContent = '';
+    return;
+  }
+  el.dataset.i18nDyn = key;
+  dynParams.set(el, params);
+  el.textContent = t(key, params);
+}
+
+export function applyTranslations(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) {
+    el.textContent = t(el.dataset.i18n);
+  }
+  for (const el of root.querySelectorAll('[data-i18n-dyn]')) {
+    el.textContent = t(el.dataset.i18nDyn, dynParams.get(el) || {});
+  }
+  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(';')) {
+      const [attr, key] = pair.split(':').map((x) => x.trim());
+      if (attr && key) el.setAttribute(attr, t(key));
+    }
+  }
+  document.documentElement.lang = current;
+  for (const btn of document.querySelectorAll('[data-lang]')) {
+    btn.setAttribute('aria-pressed', String(btn.dataset.lang === current));
+  }
+}
+
+export function setLang(lang, { remember = true } = {}) {
+  if (!LANGS.includes(lang)) return;
+  if (remember) {
+    try {
+      localStorage.setItem(STORAGE_KEY, lang);
+    } catch {
+      /* not remembered; still switch */
+    }
+  }
+  if (lang === current) return;
+  current = lang;
+  applyTranslations();
+  for (const fn of listeners) fn(lang);
+}
+
+export function onLangChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+// Wires the PL / EN buttons (elements with data-lang) and translates the page.
+export function initI18n() {
+  for (const btn of document.querySelectorAll('[data-lang]')) {
+    btn.addEventListener('click', () => setLang(btn.dataset.lang));
+  }
+  applyTranslations();
+}
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() &&
+    a.getDate() === b.getDate();
+}
+
+// "14:05" today, "yesterday 14:05", otherwise "3 Mar 14:05" (with the year
+// when it is not this year).
+// The visitor's own locale when it is in the current language (so an
+// American sees 2:05 PM), else a sensible default for the language.
+function locale() {
+  const own = navigator.language || '';
+  if (own.toLowerCase().split('-')[0] === current) return own;
+  return current === 'pl' ? 'pl-PL' : 'en-GB';
+}
+
+export function formatTime(ts, now = new Date()) {
+  const d = new Date(ts);
+  const loc = locale();
+  const time = new Intl.DateTimeFormat(loc, { hour: '2-digit', minute: '2-digit' }).format(d);
+  if (sameDay(d, now)) return time;
+  const y = new Date(now);
+  y.setDate(y.getDate() - 1);
+  if (sameDay(d, y)) return `${t('yesterday')} ${time}`;
+  const opts = { day: 'numeric', month: 'short' };
+  if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
+  return `${new Intl.DateTimeFormat(loc, opts).format(d)} ${time}`;
+}
+
+export function formatFullTime(ts) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'full', timeStyle: 'short' }).format(new Date(ts));
+}
