@@ -7,6 +7,18 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { RpcClient } from './rpc.mjs';
 
+// Every connection the helpers open, so that an after() hook can drop
+// what a failed test left open (see closeAllConnections).
+const live = new Set();
+
+// Closes every RawConn and openClient() connection still open.
+export function closeAllConnections() {
+  for (const x of live) {
+    if (x.socket) x.socket.destroy(); else x.ws.terminate();
+  }
+  live.clear();
+}
+
 // A TCP connection to 127.0.0.1 that buffers everything it receives.
 export class RawConn {
   constructor(socket) {
@@ -26,7 +38,9 @@ export class RawConn {
       this._notify();
     });
     socket.on('error', (e) => { this.error = e; });
+    live.add(this);
     this.closed = new Promise((resolve) => socket.on('close', () => {
+      live.delete(this);
       this.ended = true;
       this.endedAt = performance.now();
       this._notify();
@@ -381,6 +395,8 @@ export async function openClient(url) {
   const c = await RpcClient.open(url);
   c.errors = [];
   c.ws.on('error', (e) => c.errors.push(e));
+  live.add(c);
+  c.ws.on('close', () => live.delete(c));
   return c;
 }
 
@@ -420,5 +436,60 @@ export async function pollUntil(fn, check, { timeoutMs = 5000, intervalMs = 50, 
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// Sends a request over an RpcClient and resolves with the whole response,
+// like client.raw(), but never hangs: rejects after timeoutMs, and resolves
+// with an error response that carries id null (a parse error the server
+// could not tie to the request) if that comes first.
+export function rpcRaw(client, method, params, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const onMsg = (data) => {
+      let m;
+      try { m = JSON.parse(data.toString()); } catch { return; }
+      if (m && !Array.isArray(m) && m.id === null && m.error) { cleanup(); resolve(m); }
+    };
+    const t = setTimeout(() => { cleanup(); reject(new Error(`no response to ${method} within ${timeoutMs} ms`)); }, timeoutMs);
+    const cleanup = () => { clearTimeout(t); client.ws.off('message', onMsg); };
+    client.ws.on('message', onMsg);
+    client.raw(method, params).then((m) => { cleanup(); resolve(m); });
+  });
+}
+
+// Like client.call(), with rpcRaw's timeout.
+export async function rpcCall(client, method, params, timeoutMs = 5000) {
+  const res = await rpcRaw(client, method, params, timeoutMs);
+  if (res.error) {
+    const e = new Error(`${method}: ${res.error.message} (${res.error.code})`);
+    e.code = res.error.code;
+    throw e;
+  }
+  return res.result;
+}
+
+// Waits until GET /healthz answers 200 (right after start a media worker
+// may not have answered its first ping yet).
+export function waitHealthy(baseUrl, timeoutMs = 10000) {
+  return pollUntil(async () => {
+    const r = await fetch(`${baseUrl}/healthz`);
+    await r.arrayBuffer();
+    return r.status;
+  }, (s) => s === 200, { timeoutMs, what: `${baseUrl}/healthz to answer 200` });
+}
+
+// Waits until /metrics shows no open WebSocket (every client the tests
+// opened is gone on the server side too). Resolves true, or false after
+// timeoutMs; never throws.
+export async function waitNoWebSockets(baseUrl, timeoutMs = 10000) {
+  try {
+    await pollUntil(async () => {
+      const text = await (await fetch(`${baseUrl}/metrics`)).text();
+      const m = text.match(/^aula_websockets_open (\S+)$/m);
+      return m ? Number(m[1]) : -1;
+    }, (n) => n === 0, { timeoutMs, what: 'aula_websockets_open 0' });
+    return true;
+  } catch {
+    return false;
   }
 }
