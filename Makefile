@@ -1,6 +1,6 @@
 # The README's two commands, plus shortcuts. The scripts do the work, so
 # they also run where make is not installed.
-.PHONY: run test unit fuzz integration e2e format clean
+.PHONY: run test unit fuzz integration e2e check-format format clean
 
 run:
 	scripts/run.sh
@@ -10,6 +10,9 @@ test:
 
 unit fuzz integration e2e:
 	scripts/test.sh $@
+
+check-format:
+	scripts/test.sh format
 
 format:
 	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.c')

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds aula with AddressSanitizer and
-# UndefinedBehaviorSanitizer, and runs every test: C unit tests (cmocka), a
+# UndefinedBehaviorSanitizer, and runs every test: the clang-format check,
+# C unit tests (cmocka), a
 # short run of each fuzz target (libFuzzer), integration tests against the
 # real binary and browser tests in Chromium (node:test). Ends with one line:
 # "N passed, N failed".
@@ -84,6 +85,21 @@ run_fuzz() {
     record fuzz $p $f
 }
 
+run_format() {
+    echo "== format (clang-format, .clang-format)"
+    local bad=()
+    for f in $(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.c' 2>/dev/null); do
+        clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || bad+=("$f")
+    done
+    if [ "${#bad[@]}" -eq 0 ]; then
+        echo "ok   every C file is formatted"
+        record format 1 0
+    else
+        echo "FAIL not formatted (run make format): ${bad[*]}"
+        record format 0 1
+    fi
+}
+
 run_node() {
     local label=$1; shift
     local files=("$@")
@@ -111,13 +127,15 @@ unit) run_unit ;;
 fuzz) run_fuzz ;;
 integration) run_node integration tests/integration/*.test.mjs ;;
 e2e) run_node e2e tests/e2e/*.test.mjs ;;
+format) run_format ;;
 all)
+    run_format
     run_unit
     run_fuzz
     run_node integration tests/integration/*.test.mjs
     run_node e2e tests/e2e/*.test.mjs
     ;;
-*) echo "usage: scripts/test.sh [all|unit|fuzz|integration|e2e]"; exit 2 ;;
+*) echo "usage: scripts/test.sh [all|format|unit|fuzz|integration|e2e]"; exit 2 ;;
 esac
 
 read -r passed failed < <(awk '{p+=$1; f+=$2} END {print p+0, f+0}' "$results")

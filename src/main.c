@@ -21,11 +21,12 @@ extern char **environ;
 
 static void usage(FILE *f)
 {
-    fprintf(f, "aula %s: meetings, webinars and online classes in the browser.\n\n"
-               "Usage:\n"
-               "  aula serve [flags]   start a node (aula serve --help lists the settings)\n"
-               "  aula version         print the version\n"
-               "  aula help            this text\n",
+    fprintf(f,
+            "aula %s: meetings, webinars and online classes in the browser.\n\n"
+            "Usage:\n"
+            "  aula serve [flags]   start a node (aula serve --help lists the settings)\n"
+            "  aula version         print the version\n"
+            "  aula help            this text\n",
             AULA_VERSION);
 }
 

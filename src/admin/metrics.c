@@ -64,8 +64,8 @@ static double process_cpu_seconds(void)
     /* The command name may hold spaces and parentheses: skip past the last ')'. */
     char *p = strrchr(buf, ')');
     unsigned long utime = 0, stime = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-                     &stime) != 2)
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
         return 0;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -101,8 +101,7 @@ static void render_workers(const aula_node_status *st, aula_buf *out)
     family(out, "aula_media_udp_received_total", "counter", "UDP datagrams received.");
     for (size_t i = 0; i < st->n_workers; i++)
         aula_buf_printf(out, "aula_media_udp_received_total{worker=\"%d\"} %llu\n",
-                        st->workers[i].id,
-                        (unsigned long long)st->workers[i].load.rx_datagrams);
+                        st->workers[i].id, (unsigned long long)st->workers[i].load.rx_datagrams);
     family(out, "aula_media_udp_dropped_total", "counter",
            "UDP datagrams dropped before any allocation, by reason.");
     for (size_t i = 0; i < st->n_workers; i++)
@@ -114,11 +113,13 @@ static void render_workers(const aula_node_status *st, aula_buf *out)
 
 void aula_metrics_render(const aula_http_metrics *m, const aula_node_status *st, aula_buf *out)
 {
-    family(out, "aula_http_requests_total", "counter", "HTTP requests answered, by route and status.");
+    family(out, "aula_http_requests_total", "counter",
+           "HTTP requests answered, by route and status.");
     for (size_t i = 0; i < m->n; i++)
         aula_buf_printf(out, "aula_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
                         m->s[i].route, m->s[i].status, (unsigned long long)m->s[i].count);
-    family(out, "aula_http_connections_open", "gauge", "Open HTTP connections, WebSockets included.");
+    family(out, "aula_http_connections_open", "gauge",
+           "Open HTTP connections, WebSockets included.");
     aula_buf_printf(out, "aula_http_connections_open %zu\n", st->http_connections);
     family(out, "aula_websockets_open", "gauge", "Open signaling WebSockets.");
     aula_buf_printf(out, "aula_websockets_open %zu\n", st->websockets);

@@ -81,8 +81,7 @@ void aula_config_deinit(aula_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
-int aula_config_set(aula_config *cfg, const char *name, const char *value, char *err,
-                    size_t errlen)
+int aula_config_set(aula_config *cfg, const char *name, const char *value, char *err, size_t errlen)
 {
     const key_desc *k = find_key(name);
     if (!k) {

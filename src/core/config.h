@@ -19,21 +19,21 @@
 #define AULA_CONFIG_KEYS(X)                                                                        \
     X(STR, http_host, "127.0.0.1", "address the HTTP server listens on")                           \
     X(INT, http_port, "8080", "HTTP port (0 picks a free port)")                                   \
-    X(STR, public_url, "", "URL people use to reach aula, for links (default: from Host)")        \
-    X(STR, tls_cert, "", "PEM certificate file: serve HTTPS and WSS (needs tls_key)")             \
+    X(STR, public_url, "", "URL people use to reach aula, for links (default: from Host)")         \
+    X(STR, tls_cert, "", "PEM certificate file: serve HTTPS and WSS (needs tls_key)")              \
     X(STR, tls_key, "", "PEM private key file for tls_cert")                                       \
-    X(STR, data_dir, "aula-data", "folder for the database and files (created on start)")         \
-    X(STR, web_dir, "", "folder of the web client (default: the one built in)")                   \
-    X(STR, media_host, "127.0.0.1", "address media workers bind their UDP ports to")              \
-    X(INT, media_port, "40000", "UDP port of the first media worker; worker i uses port + i")    \
+    X(STR, data_dir, "aula-data", "folder for the database and files (created on start)")          \
+    X(STR, web_dir, "", "folder of the web client (default: the one built in)")                    \
+    X(STR, media_host, "127.0.0.1", "address media workers bind their UDP ports to")               \
+    X(INT, media_port, "40000", "UDP port of the first media worker; worker i uses port + i")      \
     X(INT, workers, "0", "media worker threads (0: one per core)")                                 \
     X(STR, log_level, "info", "debug, info, warn, error or off")                                   \
-    X(INT, http_max_header, "16384", "largest request line plus headers, in bytes (431 above)")   \
-    X(INT, http_max_body, "1048576", "largest request body, in bytes (413 above)")                \
-    X(INT, http_request_timeout, "10000", "ms to receive a whole request (408 after)")            \
-    X(INT, http_idle_timeout, "30000", "ms an idle keep-alive connection is kept")                \
-    X(INT, http_max_connections, "10000", "open HTTP and WebSocket connections at most")          \
-    X(INT, ws_max_message, "65536", "largest WebSocket message, in bytes (close 1009 above)")     \
+    X(INT, http_max_header, "16384", "largest request line plus headers, in bytes (431 above)")    \
+    X(INT, http_max_body, "1048576", "largest request body, in bytes (413 above)")                 \
+    X(INT, http_request_timeout, "10000", "ms to receive a whole request (408 after)")             \
+    X(INT, http_idle_timeout, "30000", "ms an idle keep-alive connection is kept")                 \
+    X(INT, http_max_connections, "10000", "open HTTP and WebSocket connections at most")           \
+    X(INT, ws_max_message, "65536", "largest WebSocket message, in bytes (close 1009 above)")      \
     X(INT, ws_ping_interval, "20000", "ms between WebSocket pings; silent for twice that: closed") \
     X(INT, shutdown_timeout, "10000", "ms to finish work in flight on SIGTERM before exiting")
 

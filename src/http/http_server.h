@@ -42,24 +42,24 @@ typedef struct aula_http_header {
 /* A parsed request. Everything it points to is owned by the connection and
  * valid only during the handler call. */
 typedef struct aula_http_request {
-    const char *method;             /* "GET", "POST", "HEAD", ... */
-    const char *path;               /* raw path without the query: "/api/v1/rooms/x" */
-    const char *query;              /* raw query without '?', "" when there is none */
+    const char *method; /* "GET", "POST", "HEAD", ... */
+    const char *path;   /* raw path without the query: "/api/v1/rooms/x" */
+    const char *query;  /* raw query without '?', "" when there is none */
     const aula_http_header *headers;
     size_t n_headers;
-    const char *body;               /* NUL-terminated; "" when there is no body */
+    const char *body; /* NUL-terminated; "" when there is no body */
     size_t body_len;
-    const char *remote_addr;        /* peer IP as text */
-    int status;                     /* 0 until answered, then the status sent */
-    aula_http_conn *conn;           /* borrowed */
+    const char *remote_addr; /* peer IP as text */
+    int status;              /* 0 until answered, then the status sent */
+    aula_http_conn *conn;    /* borrowed */
 } aula_http_request;
 
 typedef struct aula_http_limits {
-    size_t max_header_bytes;      /* request line + headers; default 16384 */
-    size_t max_body_bytes;        /* default 1 MiB */
-    uint64_t request_timeout_ms;  /* first byte to complete request; default 10000 */
-    uint64_t idle_timeout_ms;     /* keep-alive idle; default 30000 */
-    size_t max_connections;       /* further connections are refused; default 10000 */
+    size_t max_header_bytes;     /* request line + headers; default 16384 */
+    size_t max_body_bytes;       /* default 1 MiB */
+    uint64_t request_timeout_ms; /* first byte to complete request; default 10000 */
+    uint64_t idle_timeout_ms;    /* keep-alive idle; default 30000 */
+    size_t max_connections;      /* further connections are refused; default 10000 */
 } aula_http_limits;
 
 typedef void (*aula_http_handler_fn)(aula_http_request *req, void *ud);

@@ -23,7 +23,7 @@ enum {
     AULA_RPC_INVALID_PARAMS = -32602,
     AULA_RPC_INTERNAL_ERROR = -32603,
     /* aula's own, documented in docs/protocol.md */
-    AULA_RPC_NOT_JOINED = -32001,      /* the method needs room.join first */
+    AULA_RPC_NOT_JOINED = -32001, /* the method needs room.join first */
     AULA_RPC_ROOM_NOT_FOUND = -32002,
     AULA_RPC_ALREADY_JOINED = -32003,
     AULA_RPC_RATE_LIMITED = -32004,
@@ -55,8 +55,8 @@ json_t *aula_rpc_fail(aula_rpc_error *err, int code, const char *fmt, ...)
  * or NULL when there is nothing to answer. Batches are answered with an
  * array; an empty batch is an invalid request. Batches longer than 64
  * entries are refused as a whole with -32600. */
-char *aula_rpc_handle(const aula_rpc_method *methods, size_t n_methods, void *ctx,
-                      const char *text, size_t len);
+char *aula_rpc_handle(const aula_rpc_method *methods, size_t n_methods, void *ctx, const char *text,
+                      size_t len);
 
 /* Builds a notification {"jsonrpc":"2.0","method":m,"params":params}.
  * Steals params (may be NULL). Returns malloc'd text. */

@@ -20,7 +20,7 @@
 typedef struct aula_ws_conn aula_ws_conn;
 
 typedef struct aula_ws_conn_config {
-    size_t max_message_bytes; /* default 65536 */
+    size_t max_message_bytes;  /* default 65536 */
     uint64_t ping_interval_ms; /* default 20000 */
     size_t max_pending_bytes;  /* default 4 MiB */
 } aula_ws_conn_config;

@@ -12,7 +12,7 @@
 
 struct aula_participant {
     char id[PARTICIPANT_ID_BYTES * 2 + 1];
-    char *name; /* owned */
+    char *name;      /* owned */
     aula_room *room; /* borrowed: the room owns the participant */
     aula_participant_sink sink;
     void *sink_ud;
@@ -20,16 +20,16 @@ struct aula_participant {
 };
 
 struct aula_room {
-    char *id;    /* owned */
-    char *title; /* owned */
-    aula_rooms *rooms; /* borrowed: the registry owns the room */
+    char *id;                       /* owned */
+    char *title;                    /* owned */
+    aula_rooms *rooms;              /* borrowed: the registry owns the room */
     aula_participant *first, *last; /* owned */
     size_t size;
     aula_room *hash_next; /* the registry's bucket chain */
 };
 
 struct aula_rooms {
-    aula_store *store; /* borrowed */
+    aula_store *store;   /* borrowed */
     aula_room **buckets; /* owned: chains of live rooms */
     size_t n_buckets;
     size_t live;
@@ -61,8 +61,7 @@ void aula_rooms_destroy(aula_rooms *rooms)
     /* Every participant must have left, and with them every room. */
     for (size_t i = 0; i < rooms->n_buckets; i++)
         if (rooms->buckets[i])
-            AULA_LOG_ERROR("room", "room still live at shutdown", "room=%s",
-                           rooms->buckets[i]->id);
+            AULA_LOG_ERROR("room", "room still live at shutdown", "room=%s", rooms->buckets[i]->id);
     aula_free(rooms->buckets);
     aula_free(rooms);
 }

@@ -48,8 +48,7 @@ static char *join_url(const aula_room_api *api, aula_http_request *req, const ch
     return aula_buf_steal(&b);
 }
 
-static json_t *room_json(const aula_room_api *api, aula_http_request *req,
-                         const aula_room_rec *rec)
+static json_t *room_json(const aula_room_api *api, aula_http_request *req, const aula_room_rec *rec)
 {
     char path[64];
     snprintf(path, sizeof path, "/r/%s", rec->id);
@@ -65,8 +64,8 @@ static int is_json_content_type(const char *ct)
     if (!ct)
         return 0;
     size_t n = strlen("application/json");
-    return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' ||
-                                                          ct[n] == ' ');
+    return strncasecmp(ct, "application/json", n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* Reads the optional title from the body into *title. Answers the request
@@ -86,7 +85,8 @@ static int read_title(aula_http_request *req, char **title)
     json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
     if (!json_is_object(body)) {
         json_decref(body);
-        aula_http_respond_error(req, 400, "the body must be a JSON object like {\"title\": \"...\"}");
+        aula_http_respond_error(req, 400,
+                                "the body must be a JSON object like {\"title\": \"...\"}");
         return -1;
     }
     json_t *t = json_object_get(body, "title");
@@ -147,7 +147,8 @@ void aula_room_api_get(const aula_room_api *api, aula_http_request *req, const c
     }
     json_t *o = room_json(api, req, &rec);
     aula_room *live = aula_rooms_find(api->rooms, id);
-    json_object_set_new(o, "participants", json_integer(live ? (json_int_t)aula_room_size(live) : 0));
+    json_object_set_new(o, "participants",
+                        json_integer(live ? (json_int_t)aula_room_size(live) : 0));
     aula_room_rec_deinit(&rec);
     respond_json(req, 200, o);
 }

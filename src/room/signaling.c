@@ -15,8 +15,8 @@
 #define HISTORY_MAX 100
 
 typedef struct session {
-    aula_signaling *sig;      /* borrowed: owns the session */
-    aula_ws_conn *conn;       /* weak: cleared by on_ws_closed */
+    aula_signaling *sig;           /* borrowed: owns the session */
+    aula_ws_conn *conn;            /* weak: cleared by on_ws_closed */
     aula_participant *participant; /* owned through the room; NULL before join */
     double chat_tokens;
     uint64_t chat_refill_at;
@@ -243,8 +243,8 @@ static json_t *m_chat_history(void *ctx, json_t *params, aula_rpc_error *err)
     json_t *l = params ? json_object_get(params, "limit") : NULL;
     if (b && (!json_is_integer(b) || json_integer_value(b) < 1))
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "before: expected a positive integer");
-    if (l && (!json_is_integer(l) || json_integer_value(l) < 1 ||
-              json_integer_value(l) > HISTORY_MAX))
+    if (l &&
+        (!json_is_integer(l) || json_integer_value(l) < 1 || json_integer_value(l) > HISTORY_MAX))
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
                              "limit: expected an integer from 1 to %d", HISTORY_MAX);
     if (b)

@@ -11,9 +11,9 @@
 
 typedef struct aula_routes {
     aula_room_api api;
-    aula_signaling *signaling; /* borrowed */
+    aula_signaling *signaling;  /* borrowed */
     aula_http_metrics *metrics; /* borrowed */
-    const char *web_dir;       /* borrowed */
+    const char *web_dir;        /* borrowed */
     /* Fills a status snapshot for /metrics and /healthz. */
     void (*status)(void *ud, aula_node_status *out);
     void *status_ud;

@@ -29,16 +29,16 @@ typedef struct worker_slot {
 } worker_slot;
 
 struct aula_server {
-    uv_loop_t *loop;          /* borrowed */
-    const aula_config *cfg;   /* borrowed */
-    int *exit_status;         /* borrowed: 1 when start-up failed late */
-    aula_store *store;        /* owned */
-    aula_rooms *rooms;        /* owned */
-    aula_signaling *signaling; /* owned */
+    uv_loop_t *loop;            /* borrowed */
+    const aula_config *cfg;     /* borrowed */
+    int *exit_status;           /* borrowed: 1 when start-up failed late */
+    aula_store *store;          /* owned */
+    aula_rooms *rooms;          /* owned */
+    aula_signaling *signaling;  /* owned */
     aula_http_metrics *metrics; /* owned */
-    aula_http_server *http;   /* owned; NULL once closed */
+    aula_http_server *http;     /* owned; NULL once closed */
     aula_routes routes;
-    worker_slot *workers;     /* owned */
+    worker_slot *workers;              /* owned */
     aula_worker_status *worker_status; /* owned: one per slot, for /metrics */
     size_t n_workers;
     size_t workers_running;
@@ -366,8 +366,7 @@ static void init_control(aula_server *s)
     uv_signal_init(s->loop, &s->sigint);
 }
 
-int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status,
-                      aula_server **out)
+int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status, aula_server **out)
 {
     aula_server *s = aula_calloc(1, sizeof *s);
     s->loop = loop;

@@ -17,8 +17,7 @@ typedef struct aula_server aula_server;
  * or a negative code with everything being undone (the reason is logged;
  * run the loop to finish). *exit_status is set to 0 now, and to 1 if the
  * start fails later (HTTP port taken): main returns it after uv_run. */
-int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status,
-                      aula_server **out);
+int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status, aula_server **out);
 
 /* Begins the graceful shutdown (what SIGTERM does): stop accepting, close
  * WebSockets with 1001, finish requests in flight, stop the workers, close

@@ -79,8 +79,8 @@ static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(w->rx_buf, sizeof w->rx_buf);
 }
 
-static void on_udp_recv(uv_udp_t *udp, ssize_t n, const uv_buf_t *buf,
-                        const struct sockaddr *addr, unsigned flags)
+static void on_udp_recv(uv_udp_t *udp, ssize_t n, const uv_buf_t *buf, const struct sockaddr *addr,
+                        unsigned flags)
 {
     aula_worker *w = udp->data;
     (void)flags;
@@ -254,8 +254,7 @@ int aula_worker_start(uv_loop_t *control_loop, const aula_worker_config *cfg,
 
     rc = uv_thread_create(&w->thread, worker_main, w);
     if (rc != 0) {
-        AULA_LOG_ERROR("worker", "cannot start thread", "worker=%d err=%s", w->id,
-                       uv_strerror(rc));
+        AULA_LOG_ERROR("worker", "cannot start thread", "worker=%d err=%s", w->id, uv_strerror(rc));
         /* Nothing runs the worker loop: tear it down here. */
         uv_walk(&w->loop, close_walk_cb, NULL);
         uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -264,8 +263,8 @@ int aula_worker_start(uv_loop_t *control_loop, const aula_worker_config *cfg,
         uv_close((uv_handle_t *)&w->control_wake, on_control_closed);
         return rc;
     }
-    AULA_LOG_INFO("worker", "media worker started", "worker=%d udp=%s:%d", w->id,
-                  cfg->media_host, w->port);
+    AULA_LOG_INFO("worker", "media worker started", "worker=%d udp=%s:%d", w->id, cfg->media_host,
+                  w->port);
     *out = w;
     return 0;
 }

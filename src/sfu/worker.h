@@ -42,15 +42,15 @@ enum aula_worker_msg_type {
 };
 
 typedef struct aula_worker_load {
-    double busy;              /* fraction of wall time the loop was not idle since last pong */
-    uint64_t rx_datagrams;    /* received on the media port since start */
+    double busy;                   /* fraction of wall time the loop was not idle since last pong */
+    uint64_t rx_datagrams;         /* received on the media port since start */
     uint64_t dropped[AULA_DROP_N]; /* since start, by reason */
-    uint32_t transports;      /* live transports (none yet) */
+    uint32_t transports;           /* live transports (none yet) */
 } aula_worker_load;
 
 typedef struct aula_worker_msg {
     enum aula_worker_msg_type type;
-    uint64_t seq;  /* ping number, echoed in the pong */
+    uint64_t seq;          /* ping number, echoed in the pong */
     aula_worker_load load; /* in PONG */
 } aula_worker_msg;
 
