@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds aula with AddressSanitizer and
 # UndefinedBehaviorSanitizer, and runs every test: the clang-format check,
-# C unit tests (cmocka), a
-# short run of each fuzz target (libFuzzer), integration tests against the
-# real binary and browser tests in Chromium (node:test). Ends with one line:
+# C unit tests (cmocka), a short run of each fuzz target (libFuzzer),
+# integration tests against the real binary and browser tests in Chromium
+# (node:test). Ends with one line:
 # "N passed, N failed".
 #
 #   scripts/test.sh              everything
