@@ -182,8 +182,31 @@ static bool read_all(int fd, aula_buf *b, size_t size)
     return true;
 }
 
-static int not_found(aula_http_request *req)
+/* A person who mistyped an address gets the folder's 404.html page; API
+ * clients and scripts (no text/html in Accept) get the JSON error. */
+static int not_found(aula_http_request *req, const char *root)
 {
+    const char *accept = aula_http_request_header(req, "Accept");
+    if (accept && strstr(accept, "text/html")) {
+        aula_buf path, body;
+        aula_buf_init(&path);
+        aula_buf_init(&body);
+        aula_buf_printf(&path, "%s/404.html", root);
+        struct stat st;
+        int fd = open_file(path.data, &st);
+        bool ok = fd >= 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size <= 65536 &&
+                  read_all(fd, &body, (size_t)st.st_size);
+        if (fd >= 0)
+            close(fd);
+        if (ok) {
+            const aula_http_header h = {"Cache-Control", "no-cache"};
+            aula_http_respond(req, 404, "text/html; charset=utf-8", &h, 1, body.data, body.len);
+        }
+        aula_buf_deinit(&path);
+        aula_buf_deinit(&body);
+        if (ok)
+            return 404;
+    }
     aula_http_respond_error(req, 404, "not found");
     return 404;
 }
@@ -205,7 +228,7 @@ int aula_static_serve(aula_http_request *req, const char *root, const char *rel_
     size_t root_len = path.len;
     if (!append_safe_path(&path, rel_path)) {
         aula_buf_deinit(&path);
-        return not_found(req);
+        return not_found(req, root);
     }
     if (path.len == root_len)
         aula_buf_append_str(&path, "/index.html");
@@ -221,7 +244,7 @@ int aula_static_serve(aula_http_request *req, const char *root, const char *rel_
         if (fd >= 0)
             close(fd);
         aula_buf_deinit(&path);
-        return not_found(req);
+        return not_found(req, root);
     }
 
     if ((unsigned long long)st.st_size > MAX_FILE_BYTES) {

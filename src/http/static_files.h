@@ -1,6 +1,7 @@
 /* Static files from a folder (the web client), for GET and HEAD.
  *
  * Correct Content-Type by extension, a strong ETag from size and mtime,
+ * a friendly 404.html from the folder for browsers (Accept: text/html),
  * If-None-Match -> 304, Cache-Control: no-cache (revalidate every time; the
  * client has no build step and no hashed file names). Paths that try to
  * leave the folder ("..", encoded or not, NUL bytes) get 404.

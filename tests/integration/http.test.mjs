@@ -193,7 +193,18 @@ test('an unknown /api/v1 route answers 404 with a JSON error', async () => {
 test('a static file that does not exist answers 404', async () => {
   const res = await fetch(`${aula.url}/no-such-file-${Date.now()}.js`);
   assert.equal(res.status, 404);
-  await res.arrayBuffer();
+  assert.match(res.headers.get('content-type') || '', /^application\/json\b/i);
+  assert.equal((await res.json()).error.status, 404);
+});
+
+test('a browser asking for a page that does not exist gets a friendly 404 page', async () => {
+  const res = await fetch(`${aula.url}/r/abc-defg-hjk/`, { headers: { accept: 'text/html,*/*' } });
+  assert.equal(res.status, 404);
+  assert.match(res.headers.get('content-type') || '', /^text\/html/i);
+  const html = await res.text();
+  assert.match(html, /Nie ma takiej strony/);
+  assert.match(html, /This page does not exist/);
+  assert.match(html, /href="\/"/);
 });
 
 test('path traversal attempts answer 404 and never leak files', async () => {
