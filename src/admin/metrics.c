@@ -125,6 +125,10 @@ void aula_metrics_render(const aula_http_metrics *m, const aula_node_status *st,
     aula_buf_printf(out, "aula_websockets_open %zu\n", st->websockets);
     family(out, "aula_rooms_active", "gauge", "Rooms with at least one participant.");
     aula_buf_printf(out, "aula_rooms_active %zu\n", st->rooms_live);
+    if (st->rooms_stored >= 0) {
+        family(out, "aula_rooms_stored", "gauge", "Rooms kept in the store.");
+        aula_buf_printf(out, "aula_rooms_stored %lld\n", (long long)st->rooms_stored);
+    }
     family(out, "aula_participants", "gauge", "Participants in rooms.");
     aula_buf_printf(out, "aula_participants %zu\n", st->participants);
     family(out, "aula_chat_messages_total", "counter", "Chat lines stored since start.");

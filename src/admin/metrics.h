@@ -34,6 +34,7 @@ typedef struct aula_node_status {
     size_t websockets;
     size_t http_connections;
     size_t rooms_live;
+    int64_t rooms_stored; /* -1 when the store could not say */
     size_t participants;
     uint64_t chat_messages;
     int store_ok;

@@ -63,6 +63,8 @@ static void fill_status(void *ud, aula_node_status *st)
     st->websockets = aula_signaling_sessions(s->signaling);
     st->http_connections = s->http ? aula_http_server_connections(s->http) : 0;
     st->rooms_live = aula_rooms_live(s->rooms);
+    if (!s->store || aula_store_room_count(s->store, &st->rooms_stored) != 0)
+        st->rooms_stored = -1;
     st->participants = aula_rooms_participants(s->rooms);
     st->chat_messages = aula_signaling_chat_total(s->signaling);
     st->store_ok = s->store != NULL;

@@ -210,6 +210,7 @@ test('/metrics in Prometheus text format with the documented metrics', async () 
       aula_http_requests_total: 'counter',
       aula_websockets_open: 'gauge',
       aula_rooms_active: 'gauge',
+      aula_rooms_stored: 'gauge',
       aula_participants: 'gauge',
       aula_chat_messages_total: 'counter',
       aula_media_workers: 'gauge',
@@ -271,6 +272,7 @@ test('/metrics follows WebSockets, rooms, participants and chat lines', async ()
     assert.equal(one(m0, 'aula_websockets_open'), 0);
     assert.equal(one(m0, 'aula_rooms_active'), 0);
     assert.equal(one(m0, 'aula_participants'), 0);
+    const stored0 = one(m0, 'aula_rooms_stored');
     const chat0 = one(m0, 'aula_chat_messages_total');
 
     const room = await createRoom(srv.url, 'Gauges');
@@ -282,6 +284,7 @@ test('/metrics follows WebSockets, rooms, participants and chat lines', async ()
     const m1 = await metrics(srv);
     assert.equal(one(m1, 'aula_websockets_open'), 2);
     assert.equal(one(m1, 'aula_rooms_active'), 1);
+    assert.equal(one(m1, 'aula_rooms_stored'), stored0 + 1);
     assert.equal(one(m1, 'aula_participants'), 2);
     assert.equal(one(m1, 'aula_chat_messages_total'), chat0 + 1);
 
