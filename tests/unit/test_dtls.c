@@ -1,0 +1,658 @@
+/* Tests for the DTLS-SRTP server (src/rtc/dtls.c) and the SRTP contexts
+ * (src/rtc/srtp.c). The test plays the browser with a real OpenSSL DTLS
+ * client of its own and libsrtp2 sessions built from the client's view of
+ * the keys; datagrams go between the two through the sans-IO calls, in
+ * virtual time, with no sockets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <srtp2/srtp.h>
+
+#include "core/error.h"
+#include "rtc/dtls.h"
+#include "rtc/srtp.h"
+
+#define MAX_DGRAMS 32
+#define DGRAM_CAP 2048
+
+/* ---- the test's DTLS client -------------------------------------------- */
+
+typedef struct client {
+    EVP_PKEY *key;
+    X509 *cert;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    BIO_METHOD *meth;
+    char fp[AULA_DTLS_FINGERPRINT_SIZE];
+    uint8_t out[MAX_DGRAMS][DGRAM_CAP];
+    size_t out_len[MAX_DGRAMS];
+    size_t out_n;
+    const uint8_t *in;
+    size_t in_len;
+    uint8_t first_hello[DGRAM_CAP]; /* the first datagram it sent */
+    size_t first_hello_len;
+} client;
+
+/* One datagram per BIO_write / BIO_read, as in src/rtc/dtls.c. */
+static int cbio_write(BIO *b, const char *data, int len)
+{
+    client *c = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    assert_true(c->out_n < MAX_DGRAMS);
+    assert_true((size_t)len <= DGRAM_CAP);
+    memcpy(c->out[c->out_n], data, (size_t)len);
+    c->out_len[c->out_n++] = (size_t)len;
+    if (c->first_hello_len == 0) {
+        memcpy(c->first_hello, data, (size_t)len);
+        c->first_hello_len = (size_t)len;
+    }
+    return len;
+}
+
+static int cbio_read(BIO *b, char *out, int cap)
+{
+    client *c = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    if (!c->in) {
+        BIO_set_retry_read(b);
+        return -1;
+    }
+    size_t n = c->in_len < (size_t)cap ? c->in_len : (size_t)cap;
+    memcpy(out, c->in, n);
+    c->in = NULL;
+    return (int)n;
+}
+
+static long cbio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)b;
+    (void)num;
+    (void)ptr;
+    return cmd == BIO_CTRL_FLUSH;
+}
+
+static int cbio_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+/* Keeps the client's own (real-time) retransmission timer out of the way. */
+static unsigned int client_timer_cb(SSL *s, unsigned int us)
+{
+    (void)s;
+    (void)us;
+    return 600u * 1000u * 1000u;
+}
+
+static int accept_any(int ok, X509_STORE_CTX *st)
+{
+    (void)ok;
+    (void)st;
+    return 1;
+}
+
+static void fingerprint_of(X509 *cert, char out[AULA_DTLS_FINGERPRINT_SIZE])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    assert_int_equal(X509_digest(cert, EVP_sha256(), md, &n), 1);
+    assert_int_equal(n, 32);
+    for (unsigned i = 0; i < n; i++)
+        sprintf(out + 3 * i, i + 1 < n ? "%02X:" : "%02X", md[i]);
+}
+
+/* profiles: what the client offers in use_srtp, or NULL for none. */
+static client *client_new(const char *profiles)
+{
+    client *c = calloc(1, sizeof *c);
+    c->key = EVP_EC_gen("P-256");
+    assert_non_null(c->key);
+    c->cert = X509_new();
+    X509_set_version(c->cert, X509_VERSION_3);
+    ASN1_INTEGER_set(X509_get_serialNumber(c->cert), 42);
+    X509_gmtime_adj(X509_getm_notBefore(c->cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(c->cert), 3600);
+    X509_NAME *name = X509_get_subject_name(c->cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"browser", -1, -1,
+                               0);
+    X509_set_issuer_name(c->cert, name);
+    X509_set_pubkey(c->cert, c->key);
+    assert_true(X509_sign(c->cert, c->key, EVP_sha256()) > 0);
+    fingerprint_of(c->cert, c->fp);
+
+    c->ctx = SSL_CTX_new(DTLS_client_method());
+    SSL_CTX_set_min_proto_version(c->ctx, DTLS1_2_VERSION);
+    SSL_CTX_set_options(c->ctx, SSL_OP_NO_QUERY_MTU);
+    assert_int_equal(SSL_CTX_use_certificate(c->ctx, c->cert), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(c->ctx, c->key), 1);
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, accept_any);
+    if (profiles)
+        assert_int_equal(SSL_CTX_set_tlsext_use_srtp(c->ctx, profiles), 0);
+
+    c->meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "test-client");
+    BIO_meth_set_write(c->meth, cbio_write);
+    BIO_meth_set_read(c->meth, cbio_read);
+    BIO_meth_set_ctrl(c->meth, cbio_ctrl);
+    BIO_meth_set_create(c->meth, cbio_create);
+    BIO *bio = BIO_new(c->meth);
+    BIO_set_data(bio, c);
+    c->ssl = SSL_new(c->ctx);
+    SSL_set_bio(c->ssl, bio, bio);
+    SSL_set_connect_state(c->ssl);
+    SSL_set_mtu(c->ssl, 1200);
+    DTLS_set_timer_cb(c->ssl, client_timer_cb);
+    return c;
+}
+
+static void client_free(client *c)
+{
+    SSL_free(c->ssl);
+    SSL_CTX_free(c->ctx);
+    BIO_meth_free(c->meth);
+    X509_free(c->cert);
+    EVP_PKEY_free(c->key);
+    free(c);
+}
+
+/* Runs the client's state machine on one datagram (or none). */
+static void client_step(client *c, const uint8_t *data, size_t len)
+{
+    c->in = data;
+    c->in_len = len;
+    if (!SSL_is_init_finished(c->ssl)) {
+        int r = SSL_do_handshake(c->ssl);
+        if (r != 1)
+            assert_int_equal(SSL_get_error(c->ssl, r), SSL_ERROR_WANT_READ);
+    }
+    if (SSL_is_init_finished(c->ssl)) {
+        char buf[256];
+        while (SSL_read(c->ssl, buf, sizeof buf) > 0)
+            ;
+    }
+    c->in = NULL;
+    ERR_clear_error();
+}
+
+/* ---- pumping between the two -------------------------------------------- */
+
+typedef struct link {
+    client *c;
+    aula_dtls *d;
+    uint64_t now;
+    int drop_server_dgrams; /* server datagrams still to drop */
+    int server_sent;
+} link;
+
+/* Moves the client's queued datagrams to the server. */
+static void to_server(link *l)
+{
+    size_t n = l->c->out_n;
+    l->c->out_n = 0;
+    uint8_t copy[MAX_DGRAMS][DGRAM_CAP];
+    size_t lens[MAX_DGRAMS];
+    for (size_t i = 0; i < n; i++) {
+        memcpy(copy[i], l->c->out[i], l->c->out_len[i]);
+        lens[i] = l->c->out_len[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        aula_dtls_handle_input(l->d, l->now, copy[i], lens[i]);
+}
+
+/* Moves the server's queued datagrams to the client; returns how many. */
+static int to_client(link *l)
+{
+    uint8_t buf[DGRAM_CAP];
+    size_t len;
+    int n = 0;
+    while (aula_dtls_poll_transmit(l->d, buf, sizeof buf, &len) == 1) {
+        n++;
+        l->server_sent++;
+        if (l->drop_server_dgrams > 0) {
+            l->drop_server_dgrams--;
+            continue;
+        }
+        client_step(l->c, buf, len);
+    }
+    return n;
+}
+
+/* Exchanges datagrams until neither side has anything more to say. */
+static void pump(link *l)
+{
+    for (int round = 0; round < 20; round++) {
+        to_server(l);
+        if (to_client(l) == 0 && l->c->out_n == 0)
+            return;
+    }
+    fail_msg("handshake did not settle");
+}
+
+static void handshake(link *l, aula_dtls_event *ev)
+{
+    client_step(l->c, NULL, 0); /* ClientHello */
+    pump(l);
+    assert_true(SSL_is_init_finished(l->c->ssl));
+    assert_int_equal(aula_dtls_get_state(l->d), AULA_DTLS_STATE_CONNECTED);
+    assert_true(aula_dtls_poll_event(l->d, ev));
+    assert_int_equal(ev->type, AULA_DTLS_EVENT_CONNECTED);
+    uint64_t at;
+    assert_false(aula_dtls_next_timeout(l->d, &at));
+}
+
+/* ---- SRTP from the client's side ---------------------------------------- */
+
+static srtp_t client_session(aula_srtp_profile profile, const uint8_t *key, const uint8_t *salt,
+                             size_t kl, size_t sl, srtp_ssrc_type_t type)
+{
+    srtp_policy_t p;
+    memset(&p, 0, sizeof p);
+    if (profile == AULA_SRTP_AEAD_AES_128_GCM) {
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
+    } else {
+        srtp_crypto_policy_set_rtp_default(&p.rtp);
+        srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+    }
+    unsigned char ks[64];
+    memcpy(ks, key, kl);
+    memcpy(ks + kl, salt, sl);
+    p.key = ks;
+    p.ssrc.type = type;
+    p.window_size = 128;
+    srtp_t s = NULL;
+    assert_int_equal(srtp_create(&s, &p), srtp_err_status_ok);
+    return s;
+}
+
+static size_t make_rtp(uint8_t *b, uint16_t seq)
+{
+    b[0] = 0x80;
+    b[1] = 96;
+    b[2] = (uint8_t)(seq >> 8);
+    b[3] = (uint8_t)seq;
+    memcpy(b + 4, "\x00\x01\x02\x03\x11\x22\x33\x44", 8);
+    for (int i = 0; i < 100; i++)
+        b[12 + i] = (uint8_t)(i * 7 + seq);
+    return 112;
+}
+
+static size_t make_rtcp(uint8_t *b)
+{
+    /* RR with no report blocks, then a PLI (RFC 4585 section 6.3.1). */
+    static const uint8_t rr_pli[] = {0x80, 201,  0x00, 0x01, 0x11, 0x22, 0x33, 0x44, 0x81, 206,
+                                     0x00, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+    memcpy(b, rr_pli, sizeof rr_pli);
+    return sizeof rr_pli;
+}
+
+static void check_srtp(link *l, const aula_dtls_event *ev, aula_srtp_profile want)
+{
+    assert_int_equal(ev->profile, want);
+    size_t kl, sl;
+    assert_int_equal(aula_srtp_profile_lengths(want, &kl, &sl), 0);
+    assert_int_equal(ev->keys.key_len, kl);
+    assert_int_equal(ev->keys.salt_len, sl);
+
+    /* The client exports the same material (RFC 5764 section 4.2). */
+    uint8_t m[60];
+    assert_int_equal(SSL_export_keying_material(l->c->ssl, m, 2 * (kl + sl), "EXTRACTOR-dtls_srtp",
+                                                19, NULL, 0, 0),
+                     1);
+    assert_memory_equal(ev->keys.client_key, m, kl);
+    assert_memory_equal(ev->keys.server_key, m + kl, kl);
+    assert_memory_equal(ev->keys.client_salt, m + 2 * kl, sl);
+    assert_memory_equal(ev->keys.server_salt, m + 2 * kl + sl, sl);
+
+    aula_srtp *s;
+    assert_int_equal(aula_srtp_create(want, &ev->keys, AULA_SRTP_ROLE_SERVER, &s), 0);
+    assert_int_equal(aula_srtp_get_profile(s), want);
+    srtp_t c_in = client_session(want, m + kl, m + 2 * kl + sl, kl, sl, ssrc_any_inbound);
+    srtp_t c_out = client_session(want, m, m + 2 * kl, kl, sl, ssrc_any_outbound);
+    size_t tag = want == AULA_SRTP_AEAD_AES_128_GCM ? 16 : 10;
+
+    /* Server to client, RTP. */
+    uint8_t pkt[112 + AULA_SRTP_MAX_TRAILER], plain[112];
+    size_t len = make_rtp(pkt, 1000);
+    memcpy(plain, pkt, len);
+    assert_int_equal(aula_srtp_protect_rtp(s, pkt, &len, 112 + 100), AULA_ETOOBIG);
+    assert_int_equal(aula_srtp_protect_rtp(s, pkt, &len, sizeof pkt), 0);
+    assert_int_equal(len, 112 + tag);
+    assert_memory_not_equal(pkt + 12, plain + 12, 100);
+    int n = (int)len;
+    assert_int_equal(srtp_unprotect(c_in, pkt, &n), srtp_err_status_ok);
+    assert_int_equal(n, 112);
+    assert_memory_equal(pkt, plain, 112);
+
+    /* Client to server, RTP: good, tampered, replayed. */
+    len = make_rtp(pkt, 7);
+    n = (int)len;
+    assert_int_equal(srtp_protect(c_out, pkt, &n), srtp_err_status_ok);
+    uint8_t copy[sizeof pkt];
+    memcpy(copy, pkt, (size_t)n);
+    len = (size_t)n;
+    assert_int_equal(aula_srtp_unprotect_rtp(s, pkt, &len), 0);
+    assert_int_equal(len, 112);
+    make_rtp(plain, 7);
+    assert_memory_equal(pkt, plain, 112);
+    memcpy(pkt, copy, (size_t)n);
+    len = (size_t)n;
+    assert_int_equal(aula_srtp_unprotect_rtp(s, pkt, &len), AULA_EPROTO); /* replay */
+    len = make_rtp(pkt, 8);
+    n = (int)len;
+    assert_int_equal(srtp_protect(c_out, pkt, &n), srtp_err_status_ok);
+    pkt[20] ^= 0x01;
+    len = (size_t)n;
+    assert_int_equal(aula_srtp_unprotect_rtp(s, pkt, &len), AULA_EPROTO); /* tampered */
+    len = 5;
+    assert_int_equal(aula_srtp_unprotect_rtp(s, pkt, &len), AULA_EPROTO); /* runt */
+
+    /* RTCP both ways, and a tampered and a replayed one. */
+    len = make_rtcp(pkt);
+    assert_int_equal(aula_srtp_protect_rtcp(s, pkt, &len, sizeof pkt), 0);
+    assert_int_equal(len, 20 + tag + 4);
+    n = (int)len;
+    assert_int_equal(srtp_unprotect_rtcp(c_in, pkt, &n), srtp_err_status_ok);
+    make_rtcp(plain);
+    assert_int_equal(n, 20);
+    assert_memory_equal(pkt, plain, 20);
+    len = make_rtcp(pkt);
+    n = (int)len;
+    assert_int_equal(srtp_protect_rtcp(c_out, pkt, &n), srtp_err_status_ok);
+    memcpy(copy, pkt, (size_t)n);
+    len = (size_t)n;
+    assert_int_equal(aula_srtp_unprotect_rtcp(s, pkt, &len), 0);
+    assert_int_equal(len, 20);
+    assert_memory_equal(pkt, plain, 20);
+    memcpy(pkt, copy, (size_t)n);
+    len = (size_t)n;
+    assert_int_equal(aula_srtp_unprotect_rtcp(s, pkt, &len), AULA_EPROTO);
+    len = make_rtcp(pkt);
+    n = (int)len;
+    assert_int_equal(srtp_protect_rtcp(c_out, pkt, &n), srtp_err_status_ok);
+    pkt[10] ^= 0x80;
+    len = (size_t)n;
+    assert_int_equal(aula_srtp_unprotect_rtcp(s, pkt, &len), AULA_EPROTO);
+
+    /* A NACKed packet is protected again with the same sequence number. */
+    len = make_rtp(pkt, 1000);
+    assert_int_equal(aula_srtp_protect_rtp(s, pkt, &len, sizeof pkt), 0);
+
+    srtp_dealloc(c_in);
+    srtp_dealloc(c_out);
+    aula_srtp_destroy(s);
+}
+
+/* With AULA_DTLS_CORPUS_DIR set, keeps the client's ClientHello as a seed
+ * for fuzz/corpus/dtls/. */
+static void save_client_hello(const client *c, const char *name)
+{
+    const char *dir = getenv("AULA_DTLS_CORPUS_DIR");
+    if (!dir)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(c->first_hello, 1, c->first_hello_len, f);
+    fclose(f);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static aula_dtls_identity *identity;
+
+static int setup(void **state)
+{
+    (void)state;
+    assert_int_equal(aula_srtp_global_init(), 0);
+    assert_int_equal(aula_srtp_global_init(), 0); /* idempotent */
+    return aula_dtls_identity_create(&identity);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    aula_dtls_identity_destroy(identity);
+    return 0;
+}
+
+static void identity_fingerprint(void **state)
+{
+    (void)state;
+    const char *fp = aula_dtls_identity_fingerprint(identity);
+    assert_int_equal(strlen(fp), 95);
+    for (size_t i = 0; i < 95; i++) {
+        if (i % 3 == 2)
+            assert_int_equal(fp[i], ':');
+        else
+            assert_non_null(strchr("0123456789ABCDEF", fp[i]));
+    }
+    char want[AULA_DTLS_FINGERPRINT_SIZE];
+    fingerprint_of((X509 *)aula_dtls_identity_certificate(identity), want);
+    assert_string_equal(fp, want);
+
+    /* A second identity has its own key. */
+    aula_dtls_identity *other;
+    assert_int_equal(aula_dtls_identity_create(&other), 0);
+    assert_string_not_equal(aula_dtls_identity_fingerprint(other), fp);
+    aula_dtls_identity_destroy(other);
+}
+
+static void handshake_gcm(void **state)
+{
+    (void)state;
+    link l = {.c = client_new("SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"), .now = 1000};
+    l.d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, NULL, l.now);
+    assert_int_equal(aula_dtls_expect_fingerprint(l.d, "not a fingerprint"), AULA_EINVAL);
+    assert_int_equal(aula_dtls_expect_fingerprint(l.d, l.c->fp), 0);
+    aula_dtls_event ev;
+    handshake(&l, &ev);
+    assert_string_equal(ev.remote_fingerprint, l.c->fp);
+
+    /* The client saw our certificate. */
+    char seen[AULA_DTLS_FINGERPRINT_SIZE];
+    X509 *server_cert = SSL_get1_peer_certificate(l.c->ssl);
+    fingerprint_of(server_cert, seen);
+    X509_free(server_cert);
+    assert_string_equal(seen, aula_dtls_identity_fingerprint(identity));
+    check_srtp(&l, &ev, AULA_SRTP_AEAD_AES_128_GCM);
+
+    /* close_notify from the client. */
+    assert_false(aula_dtls_poll_event(l.d, &ev));
+    SSL_shutdown(l.c->ssl);
+    to_server(&l);
+    assert_true(aula_dtls_poll_event(l.d, &ev));
+    assert_int_equal(ev.type, AULA_DTLS_EVENT_CLOSED);
+    assert_int_equal(aula_dtls_get_state(l.d), AULA_DTLS_STATE_CLOSED);
+    uint8_t junk[20] = {23, 0xfe, 0xfd};
+    assert_int_equal(aula_dtls_handle_input(l.d, l.now, junk, sizeof junk), AULA_ECLOSED);
+
+    save_client_hello(l.c, "client_hello_gcm");
+    aula_dtls_destroy(l.d);
+    client_free(l.c);
+}
+
+static void handshake_cm80(void **state)
+{
+    (void)state;
+    link l = {.c = client_new("SRTP_AES128_CM_SHA1_80"), .now = 5};
+    l.d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, NULL, l.now);
+    aula_dtls_event ev;
+    handshake(&l, &ev);
+    check_srtp(&l, &ev, AULA_SRTP_AES128_CM_SHA1_80);
+    save_client_hello(l.c, "client_hello_cm80");
+
+    /* Our close_notify reaches the client. */
+    aula_dtls_close(l.d);
+    assert_int_equal(to_client(&l), 1);
+    assert_int_equal(SSL_get_shutdown(l.c->ssl) & SSL_RECEIVED_SHUTDOWN, SSL_RECEIVED_SHUTDOWN);
+    aula_dtls_destroy(l.d);
+    client_free(l.c);
+}
+
+static void retransmits_lost_flight(void **state)
+{
+    (void)state;
+    link l = {.c = client_new("SRTP_AEAD_AES_128_GCM"), .now = 50000};
+    aula_dtls_options o = {.retransmit_initial_ms = 400};
+    l.d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, &o, l.now);
+    client_step(l.c, NULL, 0);
+    to_server(&l);
+
+    /* The whole first flight (ServerHello .. ServerHelloDone) is lost. */
+    l.drop_server_dgrams = 100;
+    int first = to_client(&l);
+    assert_true(first >= 1);
+    l.drop_server_dgrams = 0;
+    uint64_t at;
+    assert_true(aula_dtls_next_timeout(l.d, &at));
+    assert_int_equal(at, 50400);
+
+    /* Not yet. */
+    assert_int_equal(aula_dtls_handle_timeout(l.d, at - 1), 0);
+    assert_int_equal(to_client(&l), 0);
+
+    l.now = at;
+    assert_int_equal(aula_dtls_handle_timeout(l.d, l.now), 0);
+    assert_true(aula_dtls_next_timeout(l.d, &at));
+    assert_int_equal(at, 50400 + 800); /* doubled */
+    assert_int_equal(to_client(&l), first);
+    pump(&l);
+    assert_true(SSL_is_init_finished(l.c->ssl));
+    aula_dtls_event ev;
+    assert_true(aula_dtls_poll_event(l.d, &ev));
+    assert_int_equal(ev.type, AULA_DTLS_EVENT_CONNECTED);
+    check_srtp(&l, &ev, AULA_SRTP_AEAD_AES_128_GCM);
+    assert_false(aula_dtls_next_timeout(l.d, &at));
+    aula_dtls_destroy(l.d);
+    client_free(l.c);
+}
+
+static void garbage_is_ignored(void **state)
+{
+    (void)state;
+    link l = {.c = client_new("SRTP_AEAD_AES_128_GCM"), .now = 0};
+    l.d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, NULL, l.now);
+    uint8_t junk[300];
+    srand(7);
+    for (int i = 0; i < 200; i++) {
+        size_t n = (size_t)(rand() % (int)sizeof junk);
+        for (size_t k = 0; k < n; k++)
+            junk[k] = (uint8_t)rand();
+        if (n > 0 && i % 2)
+            junk[0] = (uint8_t)(20 + i % 4); /* a DTLS content type */
+        if (n > 2 && i % 4 == 1) {
+            junk[1] = 0xfe;
+            junk[2] = 0xfd;
+        }
+        int r = aula_dtls_handle_input(l.d, l.now, junk, n);
+        assert_true(r == 0 || r == AULA_EPROTO);
+    }
+    /* DTLS discards records it cannot parse, so the handshake still works. */
+    assert_int_equal(aula_dtls_get_state(l.d), AULA_DTLS_STATE_HANDSHAKING);
+    uint8_t buf[DGRAM_CAP];
+    size_t len;
+    while (aula_dtls_poll_transmit(l.d, buf, sizeof buf, &len) == 1)
+        ;
+    aula_dtls_event ev;
+    handshake(&l, &ev);
+    aula_dtls_destroy(l.d);
+    client_free(l.c);
+}
+
+static void handshake_timeout(void **state)
+{
+    (void)state;
+    aula_dtls_options o = {.handshake_timeout_ms = 5000};
+    aula_dtls *d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, &o, 100);
+    uint64_t at;
+    assert_true(aula_dtls_next_timeout(d, &at));
+    assert_int_equal(at, 5100);
+    assert_int_equal(aula_dtls_handle_timeout(d, 5099), 0);
+    assert_int_equal(aula_dtls_handle_timeout(d, 5100), AULA_ETIMEDOUT);
+    aula_dtls_event ev;
+    assert_true(aula_dtls_poll_event(d, &ev));
+    assert_int_equal(ev.type, AULA_DTLS_EVENT_FAILED);
+    assert_non_null(strstr(ev.reason, "timed out"));
+    assert_false(aula_dtls_next_timeout(d, &at));
+    assert_false(aula_dtls_poll_event(d, &ev));
+    aula_dtls_destroy(d);
+}
+
+/* Runs a handshake that the server must refuse; returns its reason. */
+static void expect_failure(client *c, const char *expect_fp, const char *reason_part)
+{
+    link l = {.c = c, .now = 0};
+    l.d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, NULL, l.now);
+    if (expect_fp)
+        assert_int_equal(aula_dtls_expect_fingerprint(l.d, expect_fp), 0);
+    client_step(c, NULL, 0);
+    for (int i = 0; i < 5; i++) {
+        to_server(&l);
+        to_client(&l);
+    }
+    assert_int_equal(aula_dtls_get_state(l.d), AULA_DTLS_STATE_FAILED);
+    aula_dtls_event ev;
+    assert_true(aula_dtls_poll_event(l.d, &ev));
+    assert_int_equal(ev.type, AULA_DTLS_EVENT_FAILED);
+    assert_non_null(strstr(ev.reason, reason_part));
+    aula_dtls_destroy(l.d);
+    client_free(c);
+}
+
+static void refuses_bad_peers(void **state)
+{
+    (void)state;
+    expect_failure(client_new("SRTP_AEAD_AES_128_GCM"),
+                   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+                   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
+                   "fingerprint");
+    expect_failure(client_new(NULL), NULL, "SRTP");
+    /* Only a profile we do not support. */
+    expect_failure(client_new("SRTP_AES128_CM_SHA1_32"), NULL, "SRTP");
+}
+
+static void srtp_rejects_bad_arguments(void **state)
+{
+    (void)state;
+    aula_srtp_keys k = {.key_len = 16, .salt_len = 14};
+    aula_srtp *s;
+    assert_int_equal(aula_srtp_create(AULA_SRTP_AEAD_AES_128_GCM, &k, AULA_SRTP_ROLE_SERVER, &s),
+                     AULA_EINVAL);
+    assert_null(s);
+    assert_int_equal(aula_srtp_create((aula_srtp_profile)2, &k, AULA_SRTP_ROLE_SERVER, &s),
+                     AULA_EINVAL);
+    assert_int_equal(aula_srtp_create(AULA_SRTP_AES128_CM_SHA1_80, &k, AULA_SRTP_ROLE_CLIENT, &s),
+                     0);
+    uint8_t pkt[8 + AULA_SRTP_MAX_TRAILER] = {0x80};
+    size_t len = 8;
+    assert_int_equal(aula_srtp_protect_rtp(s, pkt, &len, sizeof pkt), AULA_EINVAL);
+    assert_string_equal(aula_srtp_profile_name(AULA_SRTP_AES128_CM_SHA1_80),
+                        "AES_CM_128_HMAC_SHA1_80");
+    aula_srtp_destroy(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(identity_fingerprint), cmocka_unit_test(handshake_gcm),
+        cmocka_unit_test(handshake_cm80),       cmocka_unit_test(retransmits_lost_flight),
+        cmocka_unit_test(garbage_is_ignored),   cmocka_unit_test(handshake_timeout),
+        cmocka_unit_test(refuses_bad_peers),    cmocka_unit_test(srtp_rejects_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
