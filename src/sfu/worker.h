@@ -12,6 +12,8 @@
 #ifndef AULA_SFU_WORKER_H
 #define AULA_SFU_WORKER_H
 
+#include "sfu/media.h"
+
 #include <stdint.h>
 #include <uv.h>
 
@@ -39,6 +41,7 @@ enum aula_worker_msg_type {
     AULA_WORKER_PONG,     /* worker -> control, with a load report; the
                              first, with seq 0, comes unasked once the
                              worker's loop runs */
+    AULA_WORKER_MEDIA,    /* either way: a media command or report (sfu/media.h) */
 };
 
 typedef struct aula_worker_load {
@@ -52,12 +55,17 @@ typedef struct aula_worker_msg {
     enum aula_worker_msg_type type;
     uint64_t seq;          /* ping number, echoed in the pong */
     aula_worker_load load; /* in PONG */
+    aula_media_msg media;  /* in MEDIA */
 } aula_worker_msg;
 
 typedef struct aula_worker_config {
     int id;
     const char *media_host; /* copied */
     int media_port;         /* 0 picks a free port */
+    /* The process's DTLS identity, shared read-only by every worker;
+     * borrowed: it must outlive the worker. NULL in tests that need no
+     * media. */
+    const struct aula_dtls_identity *identity;
 } aula_worker_config;
 
 typedef struct aula_worker_cb {
