@@ -2,6 +2,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "sfu/engine.h"
 #include "sfu/msg_queue.h"
 
 #include <string.h>
@@ -28,6 +29,8 @@ struct aula_worker {
     uv_async_t worker_wake; /* wakes the worker loop: inbox has messages */
     aula_msg_queue inbox;   /* control -> worker */
     uv_udp_t udp;
+    uv_timer_t timer;          /* armed for aula_media_engine_next_timeout() */
+    aula_media_engine *engine; /* owned; NULL without a DTLS identity */
     aula_worker_load load;
     uint64_t last_report_ns;
     uint64_t last_idle_ns;
@@ -60,7 +63,8 @@ int aula_worker_port(const aula_worker *w)
 /* ---- worker thread ---------------------------------------------------- */
 
 /* RFC 7983 section 7: the first byte tells STUN, DTLS and RTP/RTCP apart.
- * No transport can exist yet, so each class is dropped with its reason. */
+ * Without an engine no transport can exist, so each class is dropped with
+ * its reason. */
 static int classify_drop(unsigned char first)
 {
     if (first <= 3)
@@ -72,6 +76,50 @@ static int classify_drop(unsigned char first)
     return AULA_DROP_UNKNOWN_PROTOCOL;
 }
 
+static void on_timer(uv_timer_t *t);
+
+/* Re-arms the one timer after anything that may have changed the engine's
+ * next deadline. */
+static void arm_timer(aula_worker *w)
+{
+    uint64_t at;
+    if (!w->engine || !aula_media_engine_next_timeout(w->engine, &at)) {
+        uv_timer_stop(&w->timer);
+        return;
+    }
+    uint64_t now = uv_now(&w->loop);
+    uv_timer_start(&w->timer, on_timer, at > now ? at - now : 0, 0);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    aula_worker *w = t->data;
+    aula_media_engine_handle_timeout(w->engine, uv_now(&w->loop));
+    arm_timer(w);
+}
+
+/* Sends without queueing: a datagram the kernel cannot take now is dropped
+ * (RTP tolerates loss; DTLS and STUN retransmit). One send per packet for
+ * now; sendmmsg batching is a later optimisation. */
+static void engine_send(void *ud, const struct sockaddr *to, const uint8_t *buf, size_t len)
+{
+    aula_worker *w = ud;
+    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+    int rc = uv_udp_try_send(&w->udp, &b, 1, to);
+    if (rc < 0)
+        w->load.dropped[AULA_DROP_SEND_FAILED]++;
+}
+
+static void engine_report(void *ud, const aula_media_msg *m)
+{
+    aula_worker *w = ud;
+    aula_worker_msg out;
+    memset(&out, 0, sizeof out);
+    out.type = AULA_WORKER_MEDIA;
+    out.media = *m;
+    aula_msg_queue_push(&w->outbox, &out);
+}
+
 static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     aula_worker *w = h->data;
@@ -79,6 +127,7 @@ static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(w->rx_buf, sizeof w->rx_buf);
 }
 
+/* One datagram per callback; recvmmsg batching is a later optimisation. */
 static void on_udp_recv(uv_udp_t *udp, ssize_t n, const uv_buf_t *buf, const struct sockaddr *addr,
                         unsigned flags)
 {
@@ -92,7 +141,15 @@ static void on_udp_recv(uv_udp_t *udp, ssize_t n, const uv_buf_t *buf, const str
     if (n == 0 || !addr)
         return; /* libuv's "nothing more to read" */
     w->load.rx_datagrams++;
-    w->load.dropped[classify_drop((unsigned char)buf->base[0])]++;
+    if (!w->engine) {
+        w->load.dropped[classify_drop((unsigned char)buf->base[0])]++;
+        return;
+    }
+    int reason = aula_media_engine_handle_datagram(w->engine, uv_now(&w->loop), addr,
+                                                   (uint8_t *)buf->base, (size_t)n);
+    if (reason >= 0 && reason < AULA_DROP_N)
+        w->load.dropped[reason]++;
+    arm_timer(w);
 }
 
 static void report_load(aula_worker *w, uint64_t seq)
@@ -106,6 +163,7 @@ static void report_load(aula_worker *w, uint64_t seq)
     }
     w->last_report_ns = now;
     w->last_idle_ns = idle;
+    w->load.transports = w->engine ? aula_media_engine_transport_count(w->engine) : 0;
 
     aula_worker_msg pong;
     memset(&pong, 0, sizeof pong);
@@ -129,6 +187,12 @@ static void on_worker_msg(void *ud, const void *msg)
     switch ((int)m->type) {
     case AULA_WORKER_PING:
         report_load(w, m->seq);
+        break;
+    case AULA_WORKER_MEDIA:
+        if (w->engine) {
+            aula_media_engine_handle_msg(w->engine, uv_now(&w->loop), &m->media);
+            arm_timer(w);
+        }
         break;
     case MSG_STOP:
         /* Closing every handle lets uv_run return. */
@@ -155,6 +219,9 @@ static void worker_main(void *arg)
     report_load(w, 0);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     /* Messages that raced with the stop are dropped with the queue. */
+    /* The engine does no I/O of its own: freeing it after the loop is safe. */
+    aula_media_engine_destroy(w->engine);
+    w->engine = NULL;
     int rc = uv_loop_close(&w->loop);
     if (rc != 0)
         AULA_LOG_ERROR("worker", "loop did not close", "worker=%d err=%s", w->id, uv_err_name(rc));
@@ -205,12 +272,19 @@ static int init_worker_side(aula_worker *w, const aula_worker_config *cfg)
     uv_loop_configure(&w->loop, UV_METRICS_IDLE_TIME);
     w->worker_wake.data = w;
     w->udp.data = w;
+    w->timer.data = w;
+    uv_timer_init(&w->loop, &w->timer);
     if ((rc = uv_async_init(&w->loop, &w->worker_wake, on_worker_wake)) == 0 &&
         (rc = aula_msg_queue_init(&w->inbox, sizeof(aula_worker_msg), &w->worker_wake)) == 0) {
         if ((rc = uv_udp_init(&w->loop, &w->udp)) == 0)
             rc = bind_udp(w, cfg->media_host, cfg->media_port);
-        if (rc == 0)
+        if (rc == 0) {
+            if (cfg->identity) {
+                static const aula_media_engine_cb ecb = {engine_send, engine_report};
+                w->engine = aula_media_engine_create(cfg->identity, &ecb, w);
+            }
             return 0;
+        }
         aula_msg_queue_deinit(&w->inbox);
     }
     /* Undo: close what was opened and let the loop finish the closes. */
@@ -256,6 +330,8 @@ int aula_worker_start(uv_loop_t *control_loop, const aula_worker_config *cfg,
     if (rc != 0) {
         AULA_LOG_ERROR("worker", "cannot start thread", "worker=%d err=%s", w->id, uv_strerror(rc));
         /* Nothing runs the worker loop: tear it down here. */
+        aula_media_engine_destroy(w->engine);
+        w->engine = NULL;
         uv_walk(&w->loop, close_walk_cb, NULL);
         uv_run(&w->loop, UV_RUN_DEFAULT);
         uv_loop_close(&w->loop);

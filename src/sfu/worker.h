@@ -1,17 +1,20 @@
 /* A media worker: one thread with its own libuv loop and its own UDP port.
  *
  * The control plane and a worker share nothing but two message queues; each
- * side is woken by a uv_async_t when the other pushes a message. In this
- * version the worker answers pings with a load report and receives UDP on
- * its port, dropping and counting every datagram (no transport exists yet
- * that could accept one; RFC 7983 first-byte classes are counted apart so
- * the drop counters already say what was sent).
+ * side is woken by a uv_async_t when the other pushes a message. The worker
+ * answers pings with a load report. With a DTLS identity it runs a media
+ * engine (sfu/engine.h): AULA_WORKER_MEDIA commands and every datagram on
+ * its port go to the engine, whose reports come back as AULA_WORKER_MEDIA
+ * messages; one timer follows the engine's next deadline. Without an
+ * identity (tests) every datagram is dropped and counted by its RFC 7983
+ * first-byte class. Dropped datagrams are counted by reason either way.
  *
  * Thread: aula_worker_start/send/stop are called on the control thread;
  * cb->on_message runs on the control thread too. */
 #ifndef AULA_SFU_WORKER_H
 #define AULA_SFU_WORKER_H
 
+#include "sfu/drop.h"
 #include "sfu/media.h"
 
 #include <stdint.h>
@@ -19,19 +22,7 @@
 
 typedef struct aula_worker aula_worker;
 
-/* Why a datagram was dropped, by its first byte (RFC 7983 section 7). */
-#define AULA_DROP_REASONS(X)                                                                       \
-    X(STUN_NO_TRANSPORT, "stun_no_transport")                                                      \
-    X(DTLS_UNKNOWN_ADDR, "dtls_unknown_address")                                                   \
-    X(RTP_UNKNOWN_ADDR, "rtp_unknown_address")                                                     \
-    X(UNKNOWN_PROTOCOL, "unknown_protocol")
-
-enum {
-#define AULA_DROP_ENUM(name, label) AULA_DROP_##name,
-    AULA_DROP_REASONS(AULA_DROP_ENUM)
-#undef AULA_DROP_ENUM
-        AULA_DROP_N
-};
+/* Drop reasons (AULA_DROP_*) live in sfu/drop.h, shared with the engine. */
 
 /* The label of a drop reason for metrics ("stun_no_transport"). */
 const char *aula_worker_drop_label(int reason);
@@ -48,7 +39,7 @@ typedef struct aula_worker_load {
     double busy;                   /* fraction of wall time the loop was not idle since last pong */
     uint64_t rx_datagrams;         /* received on the media port since start */
     uint64_t dropped[AULA_DROP_N]; /* since start, by reason */
-    uint32_t transports;           /* live transports (none yet) */
+    uint32_t transports;           /* live transports */
 } aula_worker_load;
 
 typedef struct aula_worker_msg {

@@ -1,7 +1,12 @@
 /* The control-plane / media-worker boundary: a worker thread with its own
  * loop answers pings with its load through the message queues, and drops
- * and counts every datagram on its UDP port by RFC 7983 class. */
+ * and counts every datagram on its UDP port by RFC 7983 class. With a DTLS
+ * identity, media commands reach its engine and STUN is answered on the
+ * real socket. */
 #include "sfu/worker.h"
+
+#include "rtc/dtls.h"
+#include "rtc/stun.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +15,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -28,7 +34,9 @@ static void on_message(void *ud, aula_worker *w, const aula_worker_msg *m)
 {
     fixture *f = ud;
     (void)w;
-    assert_int_equal(m->type, AULA_WORKER_PONG);
+    assert_true(m->type == AULA_WORKER_PONG || m->type == AULA_WORKER_MEDIA);
+    if (m->type == AULA_WORKER_MEDIA)
+        return;
     f->pongs++;
     f->last_seq = m->seq;
     f->last = m->load;
@@ -142,11 +150,87 @@ static void port_in_use_is_an_error(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* With an identity the worker runs the media engine: a transport created by
+ * a media command answers a STUN Binding request over the real socket, and
+ * a request with the wrong password is dropped and counted by reason. */
+static void media_engine_answers_stun(void **state)
+{
+    (void)state;
+    aula_dtls_identity *id;
+    assert_int_equal(aula_dtls_identity_create(&id), 0);
+    fixture f;
+    memset(&f, 0, sizeof f);
+    uv_loop_init(&f.loop);
+    uv_timer_init(&f.loop, &f.deadline);
+    aula_worker_config cfg = {.id = 1, .media_host = "127.0.0.1", .media_port = 0, .identity = id};
+    aula_worker_cb cb = {on_message};
+    assert_int_equal(aula_worker_start(&f.loop, &cfg, &cb, &f, &f.worker), 0);
+
+    aula_worker_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_WORKER_MEDIA;
+    m.media.type = AULA_MEDIA_TRANSPORT_CREATE;
+    m.media.u.transport_create.transport_id = 9;
+    m.media.u.transport_create.room_key = 1;
+    m.media.u.transport_create.direction = AULA_MEDIA_PUBLISH;
+    strcpy(m.media.u.transport_create.ufrag, "wkufrag");
+    strcpy(m.media.u.transport_create.pwd, "worker-password-0123456789");
+    aula_worker_send(f.worker, &m);
+    ping(&f, 1);
+    assert_int_equal(f.last.transports, 1);
+
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)aula_worker_port(f.worker))};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    uint8_t txid[12] = {7}, buf[512];
+    aula_stun_request req = {.txid = txid,
+                             .username = "wkufrag:browser",
+                             .password = "wrong-password-0123456789",
+                             .controlling = true,
+                             .use_candidate = true};
+    size_t len;
+    assert_int_equal(aula_stun_build_binding_request(buf, sizeof buf, &len, &req), 0);
+    assert_int_equal(sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)len);
+    req.password = "worker-password-0123456789";
+    assert_int_equal(aula_stun_build_binding_request(buf, sizeof buf, &len, &req), 0);
+    assert_int_equal(sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)len);
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    assert_true(n > 0);
+    aula_stun_msg resp;
+    assert_int_equal(aula_stun_parse(&resp, buf, (size_t)n), 0);
+    assert_int_equal(resp.type, AULA_STUN_BINDING_SUCCESS);
+    assert_int_equal(aula_stun_check_integrity(&resp, "worker-password-0123456789"), 0);
+    close(fd);
+
+    uint64_t seq = 2;
+    for (; f.last.rx_datagrams < 2 && seq < 1000; seq++)
+        ping(&f, seq);
+    assert_int_equal(f.last.rx_datagrams, 2);
+    assert_int_equal(f.last.dropped[AULA_DROP_STUN_BAD_CREDENTIALS], 1);
+
+    m.media.type = AULA_MEDIA_TRANSPORT_CLOSE;
+    m.media.u.target.id = 9;
+    aula_worker_send(f.worker, &m);
+    ping(&f, seq);
+    assert_int_equal(f.last.transports, 0);
+
+    aula_worker_stop(f.worker, on_stopped, &f);
+    uv_close((uv_handle_t *)&f.deadline, NULL);
+    uv_run(&f.loop, UV_RUN_DEFAULT);
+    assert_int_equal(f.stopped, 1);
+    assert_int_equal(uv_loop_close(&f.loop), 0);
+    aula_dtls_identity_destroy(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ping_pong_and_drop_counters),
         cmocka_unit_test(port_in_use_is_an_error),
+        cmocka_unit_test(media_engine_answers_stun),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
