@@ -200,6 +200,13 @@ void aula_participant_leave(aula_participant *p, int64_t now_ms)
         unload_room(r);
 }
 
+void aula_participant_notify(aula_participant *p, const char *method, json_t *params)
+{
+    char *text = aula_rpc_notification(method, params);
+    p->sink.deliver(p->sink_ud, text, strlen(text));
+    aula_free(text);
+}
+
 const char *aula_participant_id(const aula_participant *p)
 {
     return p->id;

@@ -49,6 +49,9 @@ int aula_rooms_join(aula_rooms *rooms, const char *room_id, const char *name,
  * with participant.left and frees p (and the room if it is now empty). */
 void aula_participant_leave(aula_participant *p, int64_t now_ms);
 
+/* Sends the notification method(params) to p alone. Steals params. */
+void aula_participant_notify(aula_participant *p, const char *method, json_t *params);
+
 const char *aula_participant_id(const aula_participant *p);
 const char *aula_participant_name(const aula_participant *p);
 aula_room *aula_participant_room(const aula_participant *p);

@@ -18,6 +18,7 @@ typedef struct session {
     aula_signaling *sig;           /* borrowed: owns the session */
     aula_ws_conn *conn;            /* weak: cleared by on_ws_closed */
     aula_participant *participant; /* owned through the room; NULL before join */
+    aula_media_peer *media;        /* owned; NULL until the first media.* call */
     double chat_tokens;
     uint64_t chat_refill_at;
     struct session *prev, *next;
@@ -171,16 +172,66 @@ static json_t *m_room_join(void *ctx, json_t *params, aula_rpc_error *err)
                      aula_room_participants_json(r), "chat", chat, "chat_has_more", has_more);
 }
 
+/* Leaves the room: media first (the others' consumers of our tracks go),
+ * then the participant. */
+static void leave_room(session *s)
+{
+    aula_media_peer_destroy(s->media);
+    s->media = NULL;
+    aula_participant *p = s->participant;
+    s->participant = NULL;
+    aula_participant_leave(p, aula_wall_ms());
+}
+
 static json_t *m_room_leave(void *ctx, json_t *params, aula_rpc_error *err)
 {
     session *s = ctx;
     (void)params;
     if (!s->participant)
         return aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
-    aula_participant *p = s->participant;
-    s->participant = NULL;
-    aula_participant_leave(p, aula_wall_ms());
+    leave_room(s);
     return json_object();
+}
+
+/* The media peer of a joined session, created on first use; NULL with err
+ * filled in. */
+static aula_media_peer *media_peer(session *s, aula_rpc_error *err)
+{
+    if (!s->participant) {
+        aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
+        return NULL;
+    }
+    if (!s->sig->cfg.media) {
+        aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "media is not available on this server");
+        return NULL;
+    }
+    if (!s->media)
+        s->media = aula_media_peer_create(s->sig->cfg.media, s->participant);
+    return s->media;
+}
+
+static json_t *m_media_publish(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    aula_media_peer *peer = media_peer(ctx, err);
+    return peer ? aula_media_publish(peer, params, err) : NULL;
+}
+
+static json_t *m_media_subscribe(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    aula_media_peer *peer = media_peer(ctx, err);
+    return peer ? aula_media_subscribe(peer, params, err) : NULL;
+}
+
+static json_t *m_media_answer(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    aula_media_peer *peer = media_peer(ctx, err);
+    return peer ? aula_media_answer(peer, params, err) : NULL;
+}
+
+static json_t *m_media_pause(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    aula_media_peer *peer = media_peer(ctx, err);
+    return peer ? aula_media_pause(peer, params, err) : NULL;
 }
 
 /* Token bucket: chat_burst lines at once, one more every chat_refill_ms. */
@@ -261,10 +312,10 @@ static json_t *m_chat_history(void *ctx, json_t *params, aula_rpc_error *err)
 }
 
 static const aula_rpc_method methods[] = {
-    {"room.join", m_room_join},
-    {"room.leave", m_room_leave},
-    {"chat.send", m_chat_send},
-    {"chat.history", m_chat_history},
+    {"room.join", m_room_join},         {"room.leave", m_room_leave},
+    {"chat.send", m_chat_send},         {"chat.history", m_chat_history},
+    {"media.publish", m_media_publish}, {"media.subscribe", m_media_subscribe},
+    {"media.answer", m_media_answer},   {"media.pause", m_media_pause},
 };
 
 /* ---- connection glue -------------------------------------------------- */
@@ -284,11 +335,8 @@ static void on_ws_closed(void *ud, aula_ws_conn *c)
     session *s = ud;
     (void)c;
     s->conn = NULL;
-    if (s->participant) {
-        aula_participant *p = s->participant;
-        s->participant = NULL;
-        aula_participant_leave(p, aula_wall_ms());
-    }
+    if (s->participant)
+        leave_room(s);
     aula_signaling *sig = s->sig;
     if (s->prev)
         s->prev->next = s->next;

@@ -9,6 +9,7 @@
 
 #include "http/http_server.h"
 #include "http/ws_conn.h"
+#include "room/media_signaling.h"
 #include "room/room.h"
 
 #include <stdint.h>
@@ -20,6 +21,7 @@ typedef struct aula_signaling_config {
     aula_ws_conn_config ws;
     uint32_t chat_burst;     /* chat lines allowed at once; default 10 */
     uint32_t chat_refill_ms; /* one more line allowed every ...; default 1000 */
+    aula_media_sig *media;   /* borrowed; NULL: the media.* methods fail */
 } aula_signaling_config;
 
 /* rooms is borrowed. */

@@ -5,8 +5,11 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "http/http_server.h"
+#include "room/media_signaling.h"
 #include "room/room.h"
 #include "room/signaling.h"
+#include "rtc/dtls.h"
+#include "rtc/srtp.h"
 #include "server/routes.h"
 #include "sfu/worker.h"
 #include "store/store.h"
@@ -29,14 +32,16 @@ typedef struct worker_slot {
 } worker_slot;
 
 struct aula_server {
-    uv_loop_t *loop;            /* borrowed */
-    const aula_config *cfg;     /* borrowed */
-    int *exit_status;           /* borrowed: 1 when start-up failed late */
-    aula_store *store;          /* owned */
-    aula_rooms *rooms;          /* owned */
-    aula_signaling *signaling;  /* owned */
-    aula_http_metrics *metrics; /* owned */
-    aula_http_server *http;     /* owned; NULL once closed */
+    uv_loop_t *loop;              /* borrowed */
+    const aula_config *cfg;       /* borrowed */
+    int *exit_status;             /* borrowed: 1 when start-up failed late */
+    aula_store *store;            /* owned */
+    aula_rooms *rooms;            /* owned */
+    aula_signaling *signaling;    /* owned */
+    aula_media_sig *media;        /* owned */
+    aula_dtls_identity *identity; /* owned; destroyed after the workers stop */
+    aula_http_metrics *metrics;   /* owned */
+    aula_http_server *http;       /* owned; NULL once closed */
     aula_routes routes;
     worker_slot *workers;              /* owned */
     aula_worker_status *worker_status; /* owned: one per slot, for /metrics */
@@ -112,11 +117,38 @@ static void open_when_workers_ready(aula_server *s)
     print_url(s);
 }
 
+/* Media signaling talks to the workers through these two. */
+static void media_send(void *ud, size_t worker, const aula_media_msg *mm)
+{
+    aula_server *s = ud;
+    if (worker >= s->n_workers || !s->workers[worker].worker)
+        return;
+    aula_worker_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_WORKER_MEDIA;
+    m.media = *mm;
+    aula_worker_send(s->workers[worker].worker, &m);
+}
+
+static int media_worker_port(void *ud, size_t worker)
+{
+    aula_server *s = ud;
+    return worker < s->n_workers ? s->worker_status[worker].port : 0;
+}
+
+static size_t worker_count(const aula_server *s)
+{
+    return s->cfg->workers ? (size_t)s->cfg->workers : (size_t)uv_available_parallelism();
+}
+
 static void on_worker_message(void *ud, aula_worker *w, const aula_worker_msg *m)
 {
     aula_server *s = ud;
     int id = aula_worker_id(w);
-    if (m->type == AULA_WORKER_PONG) {
+    if (m->type == AULA_WORKER_MEDIA) {
+        if (s->media)
+            aula_media_sig_on_report(s->media, &m->media);
+    } else if (m->type == AULA_WORKER_PONG) {
         s->worker_status[id].answered = 1;
         s->worker_status[id].load = m->load;
         s->workers[id].pong_at = uv_now(s->loop);
@@ -126,7 +158,7 @@ static void on_worker_message(void *ud, aula_worker *w, const aula_worker_msg *m
 
 static int start_workers(aula_server *s)
 {
-    size_t n = s->cfg->workers ? (size_t)s->cfg->workers : (size_t)uv_available_parallelism();
+    size_t n = worker_count(s);
     s->workers = aula_calloc(n, sizeof *s->workers);
     s->worker_status = aula_calloc(n, sizeof *s->worker_status);
     static const aula_worker_cb cb = {on_worker_message};
@@ -135,6 +167,7 @@ static int start_workers(aula_server *s)
             .id = (int)i,
             .media_host = s->cfg->media_host,
             .media_port = s->cfg->media_port ? (int)(s->cfg->media_port + (int64_t)i) : 0,
+            .identity = s->identity,
         };
         int rc = aula_worker_start(s->loop, &wc, &cb, s, &s->workers[i].worker);
         if (rc != 0)
@@ -162,6 +195,10 @@ static void on_handle_closed(uv_handle_t *h)
 static void release(aula_server *s)
 {
     aula_signaling_destroy(s->signaling);
+    aula_media_sig_destroy(s->media);
+    s->media = NULL;
+    aula_dtls_identity_destroy(s->identity);
+    s->identity = NULL;
     aula_rooms_destroy(s->rooms);
     aula_http_metrics_destroy(s->metrics);
     aula_store_close(s->store);
@@ -342,7 +379,17 @@ static void init_control(aula_server *s)
     s->start_time = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
     s->metrics = aula_http_metrics_create();
     s->rooms = aula_rooms_create(s->store);
+    aula_media_sig_config mc = {
+        .media_host = s->cfg->media_host,
+        .fingerprint = aula_dtls_identity_fingerprint(s->identity),
+        .n_workers = worker_count(s),
+        .send = media_send,
+        .worker_port = media_worker_port,
+        .ud = s,
+    };
+    s->media = aula_media_sig_create(&mc);
     aula_signaling_config sc = {
+        .media = s->media,
         .ws =
             {
                 .max_message_bytes = (size_t)s->cfg->ws_max_message,
@@ -377,7 +424,12 @@ int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status,
     *exit_status = 0;
 
     int rc = open_store(s);
+    if (rc == 0 && (rc = aula_srtp_global_init()) != 0)
+        AULA_LOG_ERROR("server", "cannot initialise SRTP", "err=%s", aula_strerror(rc));
+    if (rc == 0 && (rc = aula_dtls_identity_create(&s->identity)) != 0)
+        AULA_LOG_ERROR("server", "cannot create the DTLS certificate", "err=%s", aula_strerror(rc));
     if (rc != 0) {
+        aula_store_close(s->store);
         aula_free(s);
         return rc;
     }

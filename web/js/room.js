@@ -1,10 +1,12 @@
-// The meeting page (/r/{id}): the join form, then the room (people and
-// chat), with reconnection when the connection drops.
+// The meeting page (/r/{id}): the join form, then the room (video tiles,
+// people and chat), with reconnection when the connection drops.
 //
 // Everything a person typed (names, messages, room titles) goes into the
 // page with textContent only.
 import { initI18n, onLangChange, t, tr, formatTime, formatFullTime } from './i18n.js';
 import { RpcClient, RpcError, Codes, wsUrl } from './rpc.js';
+import { getLocalMedia, MediaSession, stopStream } from './media.js';
+import { drawTiles, unblockSound } from './tiles.js';
 import { h, copyText, storageGet, storageSet, codePoints, ROOM_ID_RE } from './util.js';
 
 const NAME_KEY = 'aula.name'; // localStorage: the name typed last time
@@ -37,6 +39,10 @@ const el = {
   copyInvite: $('copy-invite'),
   inviteStatus: $('invite-status'),
   leave: $('leave'),
+  micToggle: $('mic-toggle'),
+  camToggle: $('cam-toggle'),
+  mediaStatus: $('media-status'),
+  tiles: $('tiles'),
   peopleHeading: $('people-heading'),
   people: $('people'),
   loadEarlier: $('load-earlier'),
@@ -73,6 +79,14 @@ const state = {
   sending: false,
   loadingEarlier: false,
   unread: 0, // lines from others while the tab was hidden
+  // Media
+  local: null, // this tab's camera + microphone stream, or null
+  localAsked: false, // getUserMedia was asked (once per join)
+  media: null, // the MediaSession of the current connection
+  streams: new Map(), // participant id -> remote MediaStream
+  mediaStates: new Map(), // participant id -> { audio, video }
+  micOn: true,
+  camOn: true,
 };
 
 function roomIdFromPath(pathname) {
@@ -317,6 +331,7 @@ function enterRoom(rpc, result, { reconnect }) {
   showView('room');
   renderPeople();
   renderChat();
+  startMedia(rpc);
   if (following) scrollToBottom();
 }
 
@@ -345,6 +360,7 @@ function connectionLost() {
   const old = state.rpc;
   state.rpc = null;
   if (old) old.close();
+  closeMedia({ keepLocal: true });
   if (state.leaving || state.phase !== 'room') return;
   setConnStatus('reconnecting');
   el.send.setAttribute('aria-disabled', 'true');
@@ -412,6 +428,7 @@ async function leave() {
     }
   }
   if (rpc) rpc.close(1000);
+  closeMedia({ keepLocal: false });
   storageSet(sessionStorage, joinedKey(state.roomId), null);
   setConnStatus(null);
   el.send.removeAttribute('aria-disabled');
@@ -452,6 +469,7 @@ function renderPeople() {
   list.sort((a, b) => (b.id === state.me?.id) - (a.id === state.me?.id)); // me first, others in joining order
   el.people.replaceChildren(...list.map(personEl));
   tr(el.peopleHeading, 'peopleHeading', { n: list.length });
+  renderTiles(list);
 }
 
 function onParticipantJoined(p) {
@@ -464,8 +482,126 @@ function onParticipantJoined(p) {
 function onParticipantLeft(p) {
   if (!p || !state.people.has(p.id)) return;
   state.people.delete(p.id);
+  state.streams.delete(p.id);
+  state.mediaStates.delete(p.id);
   renderPeople();
   if (!state.myIds.has(p.id)) announce(t('announceLeft', { name: p.name }));
+}
+
+// ---------------------------------------------------------------- media
+
+// Asks for the camera and microphone once per join, then publishes and
+// receives over this connection. Without devices the room works as before.
+async function startMedia(rpc) {
+  if (!state.localAsked) {
+    state.localAsked = true;
+    const { stream, problem } = await getLocalMedia();
+    if (state.rpc !== rpc || state.leaving) {
+      stopStream(stream);
+      state.localAsked = false;
+      return;
+    }
+    state.local = stream;
+    const keys = { denied: 'mediaDenied', nodevice: 'mediaNoDevice', failed: 'mediaStartFailed' };
+    setMediaStatus(problem ? keys[problem] : null);
+    for (const t of stream ? stream.getTracks() : []) {
+      t.enabled = t.kind === 'audio' ? state.micOn : state.camOn;
+    }
+  }
+  if (state.rpc !== rpc) return;
+  closeMedia({ keepLocal: true });
+  const media = new MediaSession(rpc, state.local, {
+    onStream: (id, stream) => {
+      if (state.media !== media) return;
+      state.streams.set(id, stream);
+      renderPeople();
+    },
+    onState: (st) => {
+      if (state.media !== media || !st || !st.participant) return;
+      state.mediaStates.set(st.participant, { audio: !!st.audio, video: !!st.video });
+      renderPeople();
+    },
+    onFailed: () => state.media === media && setMediaStatus('mediaConnFailed'),
+  });
+  state.media = media;
+  updateMediaButtons();
+  renderPeople();
+  try {
+    await media.start();
+    if (state.local && !state.camOn) await media.setCamera(false);
+  } catch (e) {
+    if (state.media !== media) return;
+    console.warn('media: could not start:', e);
+    setMediaStatus('mediaConnFailed', e instanceof RpcError ? e.message : null);
+  }
+}
+
+function closeMedia({ keepLocal }) {
+  if (state.media) state.media.close();
+  state.media = null;
+  state.streams.clear();
+  state.mediaStates.clear();
+  if (!keepLocal) {
+    stopStream(state.local);
+    state.local = null;
+    state.localAsked = false;
+    setMediaStatus(null);
+    el.tiles.replaceChildren();
+  }
+  updateMediaButtons();
+}
+
+function setMediaStatus(key, detail) {
+  el.mediaStatus.classList.toggle('error', !!key);
+  if (!key) tr(el.mediaStatus, null);
+  else showError(el.mediaStatus, key, detail);
+}
+
+function hasTrack(kind) {
+  return !!state.local && state.local.getTracks().some((t) => t.kind === kind);
+}
+
+function updateMediaButtons() {
+  const pairs = [[el.micToggle, 'audio', state.micOn], [el.camToggle, 'video', state.camOn]];
+  for (const [btn, kind, on] of pairs) {
+    btn.hidden = !hasTrack(kind);
+    btn.setAttribute('aria-pressed', String(on));
+    btn.classList.toggle('off', !on);
+  }
+}
+
+async function toggleMic() {
+  state.micOn = !state.micOn;
+  updateMediaButtons();
+  if (state.media) await state.media.setMic(state.micOn);
+  else if (state.local) for (const t of state.local.getAudioTracks()) t.enabled = state.micOn;
+  renderPeople();
+}
+
+async function toggleCamera() {
+  state.camOn = !state.camOn;
+  updateMediaButtons();
+  if (state.media) await state.media.setCamera(state.camOn);
+  else if (state.local) for (const t of state.local.getVideoTracks()) t.enabled = state.camOn;
+  renderPeople();
+}
+
+function renderTiles(list) {
+  drawTiles(el.tiles, list, {
+    meId: state.me?.id,
+    local: state.local,
+    localState: { audio: hasTrack('audio') && state.micOn, video: hasTrack('video') && state.camOn },
+    streams: state.streams,
+    states: state.mediaStates,
+    onSoundBlocked: () => {
+      setMediaStatus(null);
+      tr(el.mediaStatus, 'clickForSound');
+      document.addEventListener('click', () => {
+        if (el.mediaStatus.dataset.i18nDyn === 'clickForSound') tr(el.mediaStatus, null);
+        unblockSound(el.tiles, state.me?.id);
+      }, { once: true });
+    },
+  });
 }
 
 // ---------------------------------------------------------------- chat
@@ -721,6 +857,8 @@ el.chatInput.addEventListener('input', () => {
 
 el.loadEarlier.addEventListener('click', loadEarlier);
 el.leave.addEventListener('click', leave);
+el.micToggle.addEventListener('click', toggleMic);
+el.camToggle.addEventListener('click', toggleCamera);
 el.copyInvite.addEventListener('click', copyInvite);
 el.retryLoad.addEventListener('click', start);
 el.joinAgain.addEventListener('click', () => {
@@ -735,6 +873,7 @@ onLangChange(() => {
     node.title = formatFullTime(ts);
   }
   if (state.phase === 'notfound') document.title = `${t('notFoundHeading')} — aula`;
+  if (state.phase === 'room') renderPeople();
 });
 
 initI18n();

@@ -1,0 +1,269 @@
+#include "room/media_sdp.h"
+
+#include "core/error.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Feedback aula keeps when the browser offers it (RFC 4585 §4.2, RFC 5104
+ * §7.1, draft-alvestrand-rmcat-remb). transport-cc is left out until the
+ * worker implements it. */
+static const char *const video_fb[] = {"nack", "nack pli", "ccm fir", "goog-remb"};
+
+static int set_why(char *why, size_t len, const char *fmt, size_t i, const char *what)
+{
+    snprintf(why, len, fmt, i, what);
+    return 0;
+}
+
+static const aula_sdp_codec *find_named(const aula_sdp_media *m, const char *name, uint32_t clock)
+{
+    for (size_t i = 0; i < m->n_codecs; i++)
+        if (m->codecs[i].name && !strcasecmp(m->codecs[i].name, name) &&
+            m->codecs[i].clock_rate == clock)
+            return &m->codecs[i];
+    return NULL;
+}
+
+/* The SSRCs of a section: the FID group (RFC 5576 §4.2, RFC 4588) names
+ * media and rtx; without it the first a=ssrc is the media. */
+static int section_ssrcs(const aula_sdp_media *m, uint32_t *ssrc, uint32_t *rtx)
+{
+    *ssrc = *rtx = 0;
+    for (size_t i = 0; i < m->n_ssrc_groups; i++)
+        if (!strcmp(m->ssrc_groups[i].semantics, "FID") && m->ssrc_groups[i].n_ssrcs == 2) {
+            *ssrc = m->ssrc_groups[i].ssrcs[0];
+            *rtx = m->ssrc_groups[i].ssrcs[1];
+            return 0;
+        }
+    if (m->n_ssrcs == 0)
+        return -1;
+    *ssrc = m->ssrcs[0].ssrc;
+    return 0;
+}
+
+static void add_ext(aula_media_section_answer *sa, const aula_sdp_media *m, const char *uri,
+                    uint8_t *id)
+{
+    uint16_t v = aula_sdp_find_extmap(m, uri);
+    if (v == 0 || v > 255)
+        return;
+    sa->extmaps[sa->n_extmaps++] = (aula_sdp_extmap){.id = v, .dir = AULA_SDP_SENDRECV, .uri = uri};
+    *id = (uint8_t)v;
+}
+
+/* Fills sa for one offered section, or leaves it rejected with a reason.
+ * Returns 1 when accepted. */
+static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_plan *plan,
+                        char *why, size_t why_len)
+{
+    aula_media_section_answer *sa = &plan->sections[idx];
+    int audio = m->kind == AULA_SDP_AUDIO;
+    if (m->kind != AULA_SDP_AUDIO && m->kind != AULA_SDP_VIDEO)
+        return set_why(why, why_len, "m-section %zu: %s is not supported", idx, m->kind_name);
+    if (m->port == 0 || m->dir == AULA_SDP_RECVONLY || m->dir == AULA_SDP_INACTIVE)
+        return set_why(why, why_len, "m-section %zu: %s", idx, "sends nothing");
+    const aula_sdp_codec *c = audio ? find_named(m, "opus", 48000) : find_named(m, "VP8", 90000);
+    if (!c)
+        return set_why(why, why_len, "m-section %zu: %s", idx,
+                       audio ? "no opus codec" : "no VP8 codec");
+    uint32_t ssrc, rtx_ssrc;
+    if (section_ssrcs(m, &ssrc, &rtx_ssrc) != 0)
+        return set_why(why, why_len, "m-section %zu: %s", idx,
+                       m->n_rids ? "simulcast with rids is not supported yet" : "no a=ssrc");
+    if (plan->n_tracks >= AULA_MEDIA_MAX_PRODUCERS)
+        return set_why(why, why_len, "m-section %zu: %s", idx, "too many tracks");
+
+    aula_media_producer_add *t = &plan->tracks[plan->n_tracks++];
+    memset(t, 0, sizeof *t);
+    t->kind = audio ? AULA_MEDIA_AUDIO : AULA_MEDIA_VIDEO;
+    t->ssrc = ssrc;
+    t->payload_type = c->pt;
+    t->clock_rate = c->clock_rate;
+
+    sa->accepted = 1;
+    sa->codecs[0] = *c;
+    sa->codecs[0].fb = sa->fb[0];
+    sa->codecs[0].n_fb = 0;
+    sa->n_codecs = 1;
+    if (!audio) {
+        for (size_t i = 0; i < sizeof video_fb / sizeof video_fb[0]; i++)
+            if (aula_sdp_codec_has_fb(c, video_fb[i]))
+                sa->fb[0][sa->codecs[0].n_fb++] = video_fb[i];
+        const aula_sdp_codec *rtx = aula_sdp_find_rtx(m, c->pt);
+        if (rtx && rtx_ssrc) {
+            sa->codecs[1] = *rtx;
+            sa->codecs[1].fb = NULL;
+            sa->codecs[1].n_fb = 0;
+            sa->n_codecs = 2;
+            t->rtx_ssrc = rtx_ssrc;
+            t->rtx_payload_type = rtx->pt;
+        }
+    }
+    add_ext(sa, m, AULA_SDP_EXT_MID, &plan->ext.mid);
+    if (audio)
+        add_ext(sa, m, AULA_SDP_EXT_AUDIO_LEVEL, &plan->ext.audio_level);
+    add_ext(sa, m, AULA_SDP_EXT_ABS_SEND_TIME, &plan->ext.abs_send_time);
+    if (plan->remote_fp.len == 0)
+        plan->remote_fp = m->fingerprint;
+    return 1;
+}
+
+int aula_media_plan_publish(const aula_sdp *offer, aula_media_publish_plan *plan, char *why,
+                            size_t why_len)
+{
+    memset(plan, 0, sizeof *plan);
+    if (offer->n_media == 0) {
+        snprintf(why, why_len, "the offer has no m-sections");
+        return -1;
+    }
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const aula_sdp_media *m = &offer->media[i];
+        if (!m->mid) {
+            snprintf(why, why_len, "m-section %zu has no a=mid (unified plan is required)", i);
+            return -1;
+        }
+        if (m->kind == AULA_SDP_OTHER_KIND) {
+            snprintf(why, why_len, "m-section %zu: media \"%s\" is not supported", i, m->kind_name);
+            return -1;
+        }
+        plan_section(m, i, plan, why, why_len);
+    }
+    if (plan->n_tracks == 0)
+        return -1; /* why holds the last section's reason */
+    if (!offer->has_bundle) {
+        snprintf(why, why_len, "a=group:BUNDLE is required");
+        return -1;
+    }
+    if (plan->remote_fp.len != 32 || !plan->remote_fp.alg ||
+        strcasecmp(plan->remote_fp.alg, "sha-256") != 0) {
+        snprintf(why, why_len, "a sha-256 a=fingerprint is required");
+        return -1;
+    }
+    return 0;
+}
+
+int aula_media_write_answer(const aula_sdp *offer, const aula_media_publish_plan *plan,
+                            uint64_t session_id, uint64_t version, const char *ufrag,
+                            const char *pwd, const aula_sdp_fingerprint *fp,
+                            const aula_sdp_candidate *cand, aula_buf *out)
+{
+    aula_sdp_out_media media[AULA_SDP_MAX_MEDIA];
+    memset(media, 0, sizeof media);
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const aula_sdp_media *m = &offer->media[i];
+        const aula_media_section_answer *sa = &plan->sections[i];
+        aula_sdp_out_media *om = &media[i];
+        om->kind = m->kind;
+        om->mid = m->mid;
+        om->rejected = !sa->accepted;
+        om->dir = AULA_SDP_RECVONLY;
+        om->rtcp_rsize = true;
+        om->codecs = sa->codecs;
+        om->n_codecs = sa->n_codecs;
+        om->extmaps = sa->extmaps;
+        om->n_extmaps = sa->n_extmaps;
+    }
+    aula_sdp_out d = {
+        .session_id = session_id,
+        .session_version = version,
+        .ice_lite = true,
+        .ice_ufrag = ufrag,
+        .ice_pwd = pwd,
+        .fingerprint = *fp,
+        .setup = AULA_SDP_SETUP_PASSIVE,
+        .candidates = cand,
+        .n_candidates = 1,
+        .end_of_candidates = true,
+        .media = media,
+        .n_media = offer->n_media,
+    };
+    return aula_sdp_write(&d, out);
+}
+
+int aula_media_write_offer(aula_media_peer *peer, const aula_sdp_candidate *cand, aula_buf *out)
+{
+    static const char *const vfb[] = {"nack", "nack pli", "ccm fir", "goog-remb"};
+    const aula_sdp_codec opus = {.pt = AULA_MEDIA_PT_OPUS,
+                                 .name = "opus",
+                                 .clock_rate = 48000,
+                                 .channels = 2,
+                                 .fmtp = "minptime=10;useinbandfec=1"};
+    const aula_sdp_codec vp8 = {.pt = AULA_MEDIA_PT_VP8,
+                                .name = "VP8",
+                                .clock_rate = 90000,
+                                .channels = 1,
+                                .fb = (const char **)vfb,
+                                .n_fb = sizeof vfb / sizeof vfb[0]};
+    aula_sdp_out_media media[AULA_MEDIA_MAX_SLOTS];
+    aula_sdp_ssrc ssrcs[AULA_MEDIA_MAX_SLOTS];
+    memset(media, 0, sizeof media);
+    for (size_t i = 0; i < peer->n_slots; i++) {
+        const aula_media_slot *sl = &peer->slots[i];
+        aula_sdp_out_media *om = &media[i];
+        om->kind = sl->kind == AULA_MEDIA_AUDIO ? AULA_SDP_AUDIO : AULA_SDP_VIDEO;
+        om->mid = sl->mid;
+        om->rejected = sl->state == AULA_SLOT_FREE || sl->state == AULA_SLOT_DEAD;
+        om->dir = AULA_SDP_SENDONLY;
+        om->rtcp_rsize = true;
+        om->codecs = sl->kind == AULA_MEDIA_AUDIO ? &opus : &vp8;
+        om->n_codecs = 1;
+        if (om->rejected)
+            continue;
+        om->msid_stream = sl->stream;
+        om->msid_track = sl->track;
+        ssrcs[i] = (aula_sdp_ssrc){.ssrc = sl->ssrc,
+                                   .cname = sl->stream,
+                                   .msid_stream = sl->stream,
+                                   .msid_track = sl->track};
+        om->ssrcs = &ssrcs[i];
+        om->n_ssrcs = 1;
+    }
+    aula_sdp_out d = {
+        .session_id = peer->session_id,
+        .session_version = ++peer->version,
+        .ice_lite = true,
+        .ice_ufrag = peer->recv_ufrag,
+        .ice_pwd = peer->recv_pwd,
+        .fingerprint = *aula__media_sig_fingerprint(peer->ms),
+        .setup = AULA_SDP_SETUP_ACTPASS,
+        .candidates = cand,
+        .n_candidates = 1,
+        .end_of_candidates = true,
+        .media = media,
+        .n_media = peer->n_slots,
+    };
+    return aula_sdp_write(&d, out);
+}
+
+int aula_media_check_answer(const aula_media_peer *peer, const aula_sdp *ans,
+                            const aula_sdp_fingerprint **fp, char *why, size_t why_len)
+{
+    *fp = NULL;
+    if (ans->n_media != peer->n_slots) {
+        snprintf(why, why_len, "the answer has %zu m-sections, the offer had %zu", ans->n_media,
+                 peer->n_slots);
+        return -1;
+    }
+    for (size_t i = 0; i < ans->n_media; i++) {
+        const aula_sdp_media *m = &ans->media[i];
+        if (!m->mid || strcmp(m->mid, peer->slots[i].mid) != 0) {
+            snprintf(why, why_len, "m-section %zu: a=mid should be %s", i, peer->slots[i].mid);
+            return -1;
+        }
+        if (m->port == 0 || *fp)
+            continue;
+        if (m->fingerprint.len != 32 || !m->fingerprint.alg ||
+            strcasecmp(m->fingerprint.alg, "sha-256") != 0) {
+            snprintf(why, why_len, "m-section %zu: a sha-256 a=fingerprint is required", i);
+            return -1;
+        }
+        if (m->setup != AULA_SDP_SETUP_ACTIVE) {
+            snprintf(why, why_len, "m-section %zu: a=setup:active is required", i);
+            return -1;
+        }
+        *fp = &m->fingerprint;
+    }
+    return 0;
+}

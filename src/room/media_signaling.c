@@ -1,0 +1,547 @@
+#include "room/media_signaling.h"
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "room/media_sdp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct aula_media_sig {
+    aula_media_sig_config cfg; /* strings owned */
+    aula_sdp_fingerprint fp;   /* ours, decoded */
+    aula_media_peer *peers;    /* borrowed: each is owned by its session */
+    uint64_t next_id;
+};
+
+static uint64_t new_id(aula_media_sig *ms)
+{
+    return ++ms->next_id;
+}
+
+static uint32_t random_u32(void)
+{
+    char hex[9];
+    uint32_t v = 0;
+    while (v == 0) {
+        aula_random_hex(hex, 4);
+        v = (uint32_t)strtoul(hex, NULL, 16);
+    }
+    return v;
+}
+
+/* FNV-1a over the room id: rooms spread over the workers by it. */
+static uint64_t room_key_of(const char *id)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *id; id++)
+        h = (h ^ (uint8_t)*id) * 1099511628211ULL;
+    return h;
+}
+
+static int parse_fingerprint(const char *s, aula_sdp_fingerprint *fp)
+{
+    memset(fp, 0, sizeof *fp);
+    fp->alg = "sha-256";
+    while (*s && fp->len < AULA_SDP_MAX_FINGERPRINT) {
+        unsigned v;
+        if (sscanf(s, "%2x", &v) != 1)
+            return -1;
+        fp->bytes[fp->len++] = (uint8_t)v;
+        s += 2;
+        if (*s == ':')
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return fp->len == 32 ? 0 : -1;
+}
+
+aula_media_sig *aula_media_sig_create(const aula_media_sig_config *cfg)
+{
+    aula_sdp_fingerprint fp;
+    if (cfg->n_workers == 0 || !cfg->fingerprint || parse_fingerprint(cfg->fingerprint, &fp) != 0)
+        return NULL;
+    aula_media_sig *ms = aula_calloc(1, sizeof *ms);
+    ms->cfg = *cfg;
+    ms->cfg.media_host = aula_strdup(cfg->media_host);
+    ms->cfg.fingerprint = aula_strdup(cfg->fingerprint);
+    ms->fp = fp;
+    return ms;
+}
+
+void aula_media_sig_destroy(aula_media_sig *ms)
+{
+    if (!ms)
+        return;
+    if (ms->peers)
+        AULA_LOG_ERROR("media", "peers still alive at destroy", "first=%s",
+                       aula_participant_id(ms->peers->p));
+    aula_free((char *)ms->cfg.media_host);
+    aula_free((char *)ms->cfg.fingerprint);
+    aula_free(ms);
+}
+
+const aula_sdp_fingerprint *aula__media_sig_fingerprint(const aula_media_sig *ms)
+{
+    return &ms->fp;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void send_msg(aula_media_peer *peer, const aula_media_msg *m)
+{
+    peer->ms->cfg.send(peer->ms->cfg.ud, peer->worker, m);
+}
+
+static void send_target(aula_media_peer *peer, aula_media_msg_type type, uint64_t id, int paused)
+{
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    m.u.target.id = id;
+    m.u.target.paused = paused;
+    send_msg(peer, &m);
+}
+
+static void new_credentials(aula_media_peer *peer, char *ufrag, char *pwd)
+{
+    aula_random_hex(ufrag, 8); /* 16 ice-chars */
+    aula_random_hex(pwd, 16);  /* 32 ice-chars */
+    (void)peer;
+}
+
+static int same_room(const aula_media_peer *a, const aula_media_peer *b)
+{
+    return aula_participant_room(a->p) == aula_participant_room(b->p);
+}
+
+static int has_kind(const aula_media_peer *peer, aula_media_kind kind)
+{
+    for (size_t i = 0; i < peer->n_producers; i++)
+        if (peer->producers[i].kind == kind)
+            return 1;
+    return 0;
+}
+
+static json_t *media_state_json(const aula_media_peer *peer)
+{
+    return json_pack("{s:s,s:b,s:b}", "participant", aula_participant_id(peer->p), "audio",
+                     has_kind(peer, AULA_MEDIA_AUDIO) && !peer->paused[AULA_MEDIA_AUDIO], "video",
+                     has_kind(peer, AULA_MEDIA_VIDEO) && !peer->paused[AULA_MEDIA_VIDEO]);
+}
+
+/* Tells every other peer in the room to ask for a new offer. */
+static void renegotiate_others(aula_media_peer *peer)
+{
+    for (aula_media_peer *q = peer->ms->peers; q; q = q->next)
+        if (q != peer && same_room(q, peer))
+            aula_participant_notify(q->p, "media.renegotiate", json_object());
+}
+
+/* Closes every consumer of producer_id in other peers; their slots become
+ * DEAD and turn into port-0 sections at the next offer. */
+static void drop_consumers_of(aula_media_sig *ms, uint64_t producer_id)
+{
+    for (aula_media_peer *q = ms->peers; q; q = q->next)
+        for (size_t i = 0; i < q->n_slots; i++) {
+            aula_media_slot *sl = &q->slots[i];
+            if (sl->producer_id != producer_id ||
+                (sl->state != AULA_SLOT_ACTIVE && sl->state != AULA_SLOT_OFFERED))
+                continue;
+            if (sl->state == AULA_SLOT_ACTIVE)
+                send_target(q, AULA_MEDIA_CONSUMER_CLOSE, sl->consumer_id, 0);
+            sl->state = AULA_SLOT_DEAD;
+        }
+}
+
+/* Closes the publish transport and its producers (and everyone's consumers
+ * of them). Returns 1 when something was published. */
+static int close_publish(aula_media_peer *peer)
+{
+    if (!peer->pub_transport)
+        return 0;
+    for (size_t i = 0; i < peer->n_producers; i++) {
+        drop_consumers_of(peer->ms, peer->producers[i].id);
+        send_target(peer, AULA_MEDIA_PRODUCER_CLOSE, peer->producers[i].id, 0);
+    }
+    send_target(peer, AULA_MEDIA_TRANSPORT_CLOSE, peer->pub_transport, 0);
+    int had = peer->n_producers > 0;
+    peer->pub_transport = 0;
+    peer->n_producers = 0;
+    return had;
+}
+
+static void close_receive(aula_media_peer *peer)
+{
+    for (size_t i = 0; i < peer->n_slots; i++)
+        if (peer->slots[i].state == AULA_SLOT_ACTIVE)
+            send_target(peer, AULA_MEDIA_CONSUMER_CLOSE, peer->slots[i].consumer_id, 0);
+    if (peer->recv_created)
+        send_target(peer, AULA_MEDIA_TRANSPORT_CLOSE, peer->recv_transport, 0);
+    peer->recv_created = 0;
+}
+
+static aula_sdp_candidate our_candidate(const aula_media_peer *peer)
+{
+    const aula_media_sig_config *c = &peer->ms->cfg;
+    const char *host = c->media_host;
+    if (!host || !*host || !strcmp(host, "0.0.0.0"))
+        host = "127.0.0.1";
+    return (aula_sdp_candidate){
+        .foundation = "1",
+        .component = 1,
+        .transport = "udp",
+        .priority = 2130706431u,
+        .address = host,
+        .port = (uint16_t)c->worker_port(c->ud, peer->worker),
+        .type = "host",
+    };
+}
+
+static int get_sdp(json_t *params, aula_sdp **out, aula_rpc_error *err)
+{
+    json_t *v = params ? json_object_get(params, "sdp") : NULL;
+    if (!json_is_string(v)) {
+        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "sdp: expected a string");
+        return -1;
+    }
+    char why[160] = "";
+    if (aula_sdp_parse(json_string_value(v), json_string_length(v), out, why, sizeof why) != 0) {
+        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "sdp: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+static void fingerprint_text(const aula_sdp_fingerprint *fp, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < fp->len && o + 4 <= size; i++)
+        o += (size_t)snprintf(out + o, size - o, "%s%02X", i ? ":" : "", fp->bytes[i]);
+}
+
+/* ---- peers ------------------------------------------------------------ */
+
+aula_media_peer *aula_media_peer_create(aula_media_sig *ms, aula_participant *p)
+{
+    aula_media_peer *peer = aula_calloc(1, sizeof *peer);
+    peer->ms = ms;
+    peer->p = p;
+    peer->room_key = room_key_of(aula_room_id(aula_participant_room(p)));
+    peer->worker = (size_t)(peer->room_key % ms->cfg.n_workers);
+    peer->recv_transport = new_id(ms);
+    new_credentials(peer, peer->recv_ufrag, peer->recv_pwd);
+    peer->session_id = random_u32();
+    peer->next = ms->peers;
+    if (ms->peers)
+        ms->peers->prev = peer;
+    ms->peers = peer;
+    return peer;
+}
+
+void aula_media_peer_destroy(aula_media_peer *peer)
+{
+    if (!peer)
+        return;
+    aula_media_sig *ms = peer->ms;
+    close_receive(peer);
+    int had = close_publish(peer);
+    if (peer->prev)
+        peer->prev->next = peer->next;
+    else
+        ms->peers = peer->next;
+    if (peer->next)
+        peer->next->prev = peer->prev;
+    /* Unlinked first, so the notification skips it. */
+    if (had)
+        renegotiate_others(peer);
+    aula_free(peer);
+}
+
+/* ---- media.publish ---------------------------------------------------- */
+
+json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
+{
+    aula_sdp *offer = NULL;
+    if (get_sdp(params, &offer, err) != 0)
+        return NULL;
+    aula_media_publish_plan plan;
+    char why[200] = "";
+    if (aula_media_plan_publish(offer, &plan, why, sizeof why) != 0) {
+        aula_sdp_free(offer);
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "sdp: %s", why);
+    }
+    /* A new offer replaces whatever was published before. */
+    int had = close_publish(peer);
+    char ufrag[AULA_MEDIA_UFRAG_MAX + 1], pwd[AULA_MEDIA_PWD_MAX + 1];
+    new_credentials(peer, ufrag, pwd);
+    aula_sdp_candidate cand = our_candidate(peer);
+    aula_buf answer;
+    aula_buf_init(&answer);
+    int rc = aula_media_write_answer(offer, &plan, peer->session_id, ++peer->version, ufrag, pwd,
+                                     &peer->ms->fp, &cand, &answer);
+    aula_sdp_free(offer);
+    if (rc != 0) {
+        aula_buf_deinit(&answer);
+        if (had)
+            renegotiate_others(peer);
+        return aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "could not write the answer");
+    }
+
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_TRANSPORT_CREATE;
+    aula_media_transport_create *tc = &m.u.transport_create;
+    peer->pub_transport = tc->transport_id = new_id(peer->ms);
+    tc->room_key = peer->room_key;
+    tc->direction = AULA_MEDIA_PUBLISH;
+    snprintf(tc->ufrag, sizeof tc->ufrag, "%s", ufrag);
+    snprintf(tc->pwd, sizeof tc->pwd, "%s", pwd);
+    fingerprint_text(&plan.remote_fp, tc->remote_fingerprint, sizeof tc->remote_fingerprint);
+    tc->ext = plan.ext;
+    send_msg(peer, &m);
+
+    for (size_t i = 0; i < plan.n_tracks && peer->n_producers < AULA_MEDIA_MAX_PRODUCERS; i++) {
+        aula_media_producer_add pa = plan.tracks[i];
+        pa.producer_id = new_id(peer->ms);
+        pa.transport_id = peer->pub_transport;
+        memset(&m, 0, sizeof m);
+        m.type = AULA_MEDIA_PRODUCER_ADD;
+        m.u.producer_add = pa;
+        send_msg(peer, &m);
+        peer->producers[peer->n_producers].id = pa.producer_id;
+        peer->producers[peer->n_producers].kind = pa.kind;
+        peer->n_producers++;
+        if (peer->paused[pa.kind])
+            send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, pa.producer_id, 1);
+    }
+    AULA_LOG_DEBUG("media", "publishing", "participant=%s transport=%llu tracks=%zu",
+                   aula_participant_id(peer->p), (unsigned long long)peer->pub_transport,
+                   peer->n_producers);
+    renegotiate_others(peer);
+    aula_room_notify(aula_participant_room(peer->p), "participant.media", media_state_json(peer),
+                     NULL);
+    json_t *res = json_pack("{s:s}", "sdp", answer.data ? answer.data : "");
+    aula_buf_deinit(&answer);
+    return res;
+}
+
+/* ---- media.subscribe / media.answer ----------------------------------- */
+
+static int slot_has_producer(const aula_media_peer *peer, uint64_t producer_id)
+{
+    for (size_t i = 0; i < peer->n_slots; i++) {
+        const aula_media_slot *sl = &peer->slots[i];
+        if (sl->producer_id == producer_id &&
+            (sl->state == AULA_SLOT_ACTIVE || sl->state == AULA_SLOT_OFFERED))
+            return 1;
+    }
+    return 0;
+}
+
+/* A free slot of this kind (a recycled m-section gets a new mid, as JSEP
+ * §5.2.2 asks), or a new one at the end; NULL when the offer is full. */
+static aula_media_slot *take_slot(aula_media_peer *peer, aula_media_kind kind)
+{
+    aula_media_slot *sl = NULL;
+    for (size_t i = 0; i < peer->n_slots && !sl; i++)
+        if (peer->slots[i].state == AULA_SLOT_FREE && peer->slots[i].kind == kind)
+            sl = &peer->slots[i];
+    if (!sl && peer->n_slots < AULA_MEDIA_MAX_SLOTS)
+        sl = &peer->slots[peer->n_slots++];
+    if (!sl)
+        return NULL;
+    memset(sl, 0, sizeof *sl);
+    sl->kind = kind;
+    snprintf(sl->mid, sizeof sl->mid, "%u", peer->next_mid++);
+    return sl;
+}
+
+static void add_consumers_for(aula_media_peer *peer, const aula_media_peer *q)
+{
+    for (size_t j = 0; j < q->n_producers; j++) {
+        const aula_media_producer *pr = &q->producers[j];
+        if (slot_has_producer(peer, pr->id))
+            continue;
+        aula_media_slot *sl = take_slot(peer, pr->kind);
+        if (!sl) {
+            AULA_LOG_WARN("media", "too many consumers, track not offered", "participant=%s",
+                          aula_participant_id(peer->p));
+            return;
+        }
+        sl->state = AULA_SLOT_OFFERED;
+        sl->producer_id = pr->id;
+        sl->ssrc = random_u32();
+        snprintf(sl->stream, sizeof sl->stream, "%s", aula_participant_id(q->p));
+        snprintf(sl->track, sizeof sl->track, "%s-%llu",
+                 pr->kind == AULA_MEDIA_AUDIO ? "audio" : "video", (unsigned long long)pr->id);
+    }
+}
+
+json_t *aula_media_subscribe(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
+{
+    (void)params;
+    for (size_t i = 0; i < peer->n_slots; i++)
+        if (peer->slots[i].state == AULA_SLOT_DEAD)
+            peer->slots[i].state = AULA_SLOT_FREE;
+    json_t *states = json_array();
+    for (aula_media_peer *q = peer->ms->peers; q; q = q->next) {
+        if (q == peer || !same_room(q, peer))
+            continue;
+        add_consumers_for(peer, q);
+        json_array_append_new(states, media_state_json(q));
+    }
+    size_t live = 0;
+    for (size_t i = 0; i < peer->n_slots; i++)
+        live += peer->slots[i].state != AULA_SLOT_FREE;
+    if (live == 0 && peer->recv_created) {
+        /* Every section is about to be rejected: the browser drops its
+         * transport, so the next one is a new transport with new keys. */
+        close_receive(peer);
+        peer->recv_transport = new_id(peer->ms);
+        new_credentials(peer, peer->recv_ufrag, peer->recv_pwd);
+    }
+    if (peer->n_slots == 0) {
+        peer->offer_pending = 0;
+        return json_pack("{s:n,s:o}", "sdp", "participants", states);
+    }
+    aula_sdp_candidate cand = our_candidate(peer);
+    aula_buf offer;
+    aula_buf_init(&offer);
+    if (aula_media_write_offer(peer, &cand, &offer) != 0) {
+        aula_buf_deinit(&offer);
+        json_decref(states);
+        return aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "could not write the offer");
+    }
+    peer->offer_pending = 1;
+    json_t *res = json_pack("{s:s,s:o}", "sdp", offer.data, "participants", states);
+    aula_buf_deinit(&offer);
+    return res;
+}
+
+static void create_receive_transport(aula_media_peer *peer, const aula_sdp_fingerprint *fp)
+{
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_TRANSPORT_CREATE;
+    aula_media_transport_create *tc = &m.u.transport_create;
+    tc->transport_id = peer->recv_transport;
+    tc->room_key = peer->room_key;
+    tc->direction = AULA_MEDIA_RECEIVE;
+    snprintf(tc->ufrag, sizeof tc->ufrag, "%s", peer->recv_ufrag);
+    snprintf(tc->pwd, sizeof tc->pwd, "%s", peer->recv_pwd);
+    fingerprint_text(fp, tc->remote_fingerprint, sizeof tc->remote_fingerprint);
+    send_msg(peer, &m);
+    peer->recv_created = 1;
+}
+
+static void add_consumer(aula_media_peer *peer, aula_media_slot *sl)
+{
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_CONSUMER_ADD;
+    sl->consumer_id = new_id(peer->ms);
+    m.u.consumer_add = (aula_media_consumer_add){
+        .consumer_id = sl->consumer_id,
+        .transport_id = peer->recv_transport,
+        .producer_id = sl->producer_id,
+        .ssrc = sl->ssrc,
+        .payload_type = sl->kind == AULA_MEDIA_AUDIO ? AULA_MEDIA_PT_OPUS : AULA_MEDIA_PT_VP8,
+    };
+    send_msg(peer, &m);
+    sl->state = AULA_SLOT_ACTIVE;
+    if (sl->kind == AULA_MEDIA_VIDEO)
+        send_target(peer, AULA_MEDIA_KEYFRAME_REQUEST, sl->producer_id, 0);
+}
+
+json_t *aula_media_answer(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
+{
+    if (!peer->offer_pending)
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
+                             "no offer is waiting for an answer: call media.subscribe first");
+    aula_sdp *ans = NULL;
+    if (get_sdp(params, &ans, err) != 0)
+        return NULL;
+    char why[200] = "";
+    const aula_sdp_fingerprint *fp = NULL;
+    if (aula_media_check_answer(peer, ans, &fp, why, sizeof why) != 0) {
+        aula_sdp_free(ans);
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "sdp: %s", why);
+    }
+    if (fp && !peer->recv_created)
+        create_receive_transport(peer, fp);
+    for (size_t i = 0; i < peer->n_slots; i++) {
+        aula_media_slot *sl = &peer->slots[i];
+        int accepted = ans->media[i].port != 0 && ans->media[i].dir != AULA_SDP_INACTIVE;
+        if (sl->state == AULA_SLOT_OFFERED && accepted)
+            add_consumer(peer, sl);
+        else if (sl->state == AULA_SLOT_OFFERED)
+            sl->state = AULA_SLOT_FREE;
+        else if (sl->state == AULA_SLOT_ACTIVE && !accepted) {
+            send_target(peer, AULA_MEDIA_CONSUMER_CLOSE, sl->consumer_id, 0);
+            sl->state = AULA_SLOT_FREE;
+        }
+    }
+    aula_sdp_free(ans);
+    peer->offer_pending = 0;
+    return json_object();
+}
+
+/* ---- media.pause ------------------------------------------------------ */
+
+json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
+{
+    json_t *k = params ? json_object_get(params, "kind") : NULL;
+    json_t *p = params ? json_object_get(params, "paused") : NULL;
+    const char *ks = json_is_string(k) ? json_string_value(k) : "";
+    aula_media_kind kind;
+    if (!strcmp(ks, "audio"))
+        kind = AULA_MEDIA_AUDIO;
+    else if (!strcmp(ks, "video"))
+        kind = AULA_MEDIA_VIDEO;
+    else
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "kind: expected \"audio\" or \"video\"");
+    if (!json_is_boolean(p))
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "paused: expected true or false");
+    int paused = json_is_true(p);
+    peer->paused[kind] = paused;
+    for (size_t i = 0; i < peer->n_producers; i++)
+        if (peer->producers[i].kind == kind)
+            send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, peer->producers[i].id, paused);
+    json_t *state = media_state_json(peer);
+    aula_room_notify(aula_participant_room(peer->p), "participant.media", json_incref(state), NULL);
+    return state;
+}
+
+/* ---- worker reports --------------------------------------------------- */
+
+void aula_media_sig_on_report(aula_media_sig *ms, const aula_media_msg *m)
+{
+    if (m->type != AULA_MEDIA_TRANSPORT_STATE)
+        return;
+    const aula_media_transport_report *r = &m->u.transport_report;
+    for (aula_media_peer *peer = ms->peers; peer; peer = peer->next) {
+        int publish = peer->pub_transport == r->transport_id;
+        if (!publish && !(peer->recv_created && peer->recv_transport == r->transport_id))
+            continue;
+        AULA_LOG_INFO("media", "transport state", "participant=%s transport=%llu state=%d",
+                      aula_participant_id(peer->p), (unsigned long long)r->transport_id,
+                      (int)r->state);
+        if (r->state == AULA_MEDIA_TS_FAILED || r->state == AULA_MEDIA_TS_CLOSED) {
+            char reason[AULA_MEDIA_REASON_MAX];
+            snprintf(reason, sizeof reason, "%s",
+                     r->reason[0]                       ? r->reason
+                     : r->state == AULA_MEDIA_TS_FAILED ? "failed"
+                                                        : "closed");
+            aula_participant_notify(peer->p, "media.failed",
+                                    json_pack("{s:s,s:s}", "transport",
+                                              publish ? "publish" : "receive", "reason", reason));
+        }
+        return;
+    }
+}

@@ -1,0 +1,359 @@
+/* Media signaling without a network: real Chromium offers
+ * (tests/unit/fixtures/sdp) go through media.publish, two participants of a
+ * room subscribe to each other, and the worker commands are recorded by a
+ * fake send callback instead of going to a worker thread. */
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "room/media_signaling.h"
+#include "room/room.h"
+#include "rtc/sdp.h"
+#include "store/store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define FIXTURES AULA_TEST_SOURCE_DIR "/tests/unit/fixtures/sdp/"
+#define OUR_FP                                                                                     \
+    "11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:"   \
+    "FF:00"
+
+typedef struct inbox {
+    char last[512];
+    int renegotiate, media_state, failed;
+} inbox;
+
+static void deliver(void *ud, const char *text, size_t len)
+{
+    inbox *in = ud;
+    snprintf(in->last, sizeof in->last, "%.*s", (int)len, text);
+    in->renegotiate += strstr(in->last, "\"media.renegotiate\"") != NULL;
+    in->media_state += strstr(in->last, "\"participant.media\"") != NULL;
+    in->failed += strstr(in->last, "\"media.failed\"") != NULL;
+}
+
+static const aula_participant_sink sink = {deliver};
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    aula_store *store;
+    aula_rooms *rooms;
+    aula_media_sig *ms;
+    aula_media_msg sent[64];
+    size_t n_sent;
+} fixture;
+
+static void fake_send(void *ud, size_t worker, const aula_media_msg *m)
+{
+    fixture *f = ud;
+    assert_true(worker < 2);
+    assert_true(f->n_sent < 64);
+    f->sent[f->n_sent++] = *m;
+}
+
+static int fake_port(void *ud, size_t worker)
+{
+    (void)ud;
+    return 40000 + (int)worker;
+}
+
+static size_t count(const fixture *f, aula_media_msg_type type)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_sent; i++)
+        n += f->sent[i].type == type;
+    return n;
+}
+
+static const aula_media_msg *find(const fixture *f, aula_media_msg_type type)
+{
+    for (size_t i = 0; i < f->n_sent; i++)
+        if (f->sent[i].type == type)
+            return &f->sent[i];
+    return NULL;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/aula-msig-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/aula.db", f->dir);
+    assert_int_equal(aula_store_sqlite_open(f->path, &f->store), 0);
+    assert_int_equal(aula_store_room_create(f->store, "abc-defg-hjk", "Maths", 1), 0);
+    f->rooms = aula_rooms_create(f->store);
+    aula_media_sig_config cfg = {
+        .media_host = "127.0.0.1",
+        .fingerprint = OUR_FP,
+        .n_workers = 2,
+        .send = fake_send,
+        .worker_port = fake_port,
+        .ud = f,
+    };
+    f->ms = aula_media_sig_create(&cfg);
+    assert_non_null(f->ms);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    aula_media_sig_destroy(f->ms);
+    aula_rooms_destroy(f->rooms);
+    aula_store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static json_t *sdp_params(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, FIXTURES "%s", name);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    static char text[64 * 1024];
+    size_t len = fread(text, 1, sizeof text - 1, fp);
+    fclose(fp);
+    text[len] = '\0';
+    return json_pack("{s:s}", "sdp", text);
+}
+
+static aula_sdp *parse_result_sdp(json_t *res)
+{
+    const char *text = json_string_value(json_object_get(res, "sdp"));
+    assert_non_null(text);
+    aula_sdp *sdp = NULL;
+    char why[128];
+    assert_int_equal(aula_sdp_parse(text, strlen(text), &sdp, why, sizeof why), 0);
+    return sdp;
+}
+
+/* An answer a browser would give to offer: every live section recvonly,
+ * rejected ones port 0, setup:active. */
+static json_t *browser_answer(const aula_sdp *offer)
+{
+    aula_sdp_out_media media[AULA_SDP_MAX_MEDIA];
+    memset(media, 0, sizeof media);
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const aula_sdp_media *m = &offer->media[i];
+        media[i] = (aula_sdp_out_media){.kind = m->kind,
+                                        .mid = m->mid,
+                                        .dir = AULA_SDP_RECVONLY,
+                                        .rejected = m->port == 0,
+                                        .codecs = m->codecs,
+                                        .n_codecs = m->n_codecs};
+    }
+    aula_sdp_fingerprint fp = {.alg = "sha-256", .len = 32};
+    memset(fp.bytes, 0xab, 32);
+    aula_sdp_out d = {.session_id = 1,
+                      .session_version = 1,
+                      .ice_ufrag = "brws",
+                      .ice_pwd = "browserpasswordbrowserpw",
+                      .fingerprint = fp,
+                      .setup = AULA_SDP_SETUP_ACTIVE,
+                      .media = media,
+                      .n_media = offer->n_media};
+    aula_buf b;
+    aula_buf_init(&b);
+    assert_int_equal(aula_sdp_write(&d, &b), 0);
+    aula_buf_append(&b, "", 1);
+    json_t *p = json_pack("{s:s}", "sdp", b.data);
+    aula_buf_deinit(&b);
+    return p;
+}
+
+static void publish_answer_follows_the_offer(void **state)
+{
+    fixture *f = *state;
+    inbox a = {0};
+    aula_participant *pa = NULL;
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Ala", &sink, &a, 1, &pa), 0);
+    aula_media_peer *peer = aula_media_peer_create(f->ms, pa);
+    aula_rpc_error err = {0};
+    json_t *params = sdp_params("chrome_av_sendonly.sdp");
+    json_t *res = aula_media_publish(peer, params, &err);
+    json_decref(params);
+    assert_non_null(res);
+    aula_sdp *ans = parse_result_sdp(res);
+    json_decref(res);
+
+    assert_true(ans->ice_lite);
+    assert_int_equal(ans->n_media, 2);
+    const aula_sdp_media *au = &ans->media[0], *vi = &ans->media[1];
+    assert_string_equal(au->mid, "0");
+    assert_int_equal(au->dir, AULA_SDP_RECVONLY);
+    assert_int_equal(au->setup, AULA_SDP_SETUP_PASSIVE);
+    assert_int_equal(au->n_codecs, 1);
+    assert_string_equal(au->codecs[0].name, "opus");
+    assert_int_equal(aula_sdp_find_extmap(au, AULA_SDP_EXT_AUDIO_LEVEL), 1);
+    assert_int_equal(aula_sdp_find_extmap(au, AULA_SDP_EXT_TWCC), 0);
+    assert_int_equal(au->n_candidates, 1);
+    assert_string_equal(au->candidates[0].address, "127.0.0.1");
+    assert_true(au->candidates[0].port == 40000 || au->candidates[0].port == 40001);
+    assert_true(au->end_of_candidates);
+    assert_string_equal(vi->codecs[0].name, "VP8");
+    assert_true(aula_sdp_codec_has_fb(&vi->codecs[0], "nack pli"));
+    assert_false(aula_sdp_codec_has_fb(&vi->codecs[0], "transport-cc"));
+    assert_non_null(aula_sdp_find_rtx(vi, vi->codecs[0].pt));
+    aula_sdp_free(ans);
+
+    /* TRANSPORT_CREATE, then one PRODUCER_ADD per track with the SSRCs. */
+    assert_int_equal(f->sent[0].type, AULA_MEDIA_TRANSPORT_CREATE);
+    const aula_media_transport_create *tc = &f->sent[0].u.transport_create;
+    assert_int_equal(tc->direction, AULA_MEDIA_PUBLISH);
+    assert_true(strncmp(tc->remote_fingerprint, "0A:F2:21", 8) == 0);
+    assert_int_equal(tc->ext.mid, 4);
+    assert_int_equal(count(f, AULA_MEDIA_PRODUCER_ADD), 2);
+    const aula_media_producer_add *v = &f->sent[2].u.producer_add;
+    assert_int_equal(v->kind, AULA_MEDIA_VIDEO);
+    assert_int_equal(v->ssrc, 3850824570u);
+    assert_int_equal(v->rtx_ssrc, 2288446664u);
+    assert_int_equal(a.media_state, 1);
+
+    aula_media_peer_destroy(peer);
+    assert_int_equal(count(f, AULA_MEDIA_PRODUCER_CLOSE), 2);
+    assert_int_equal(count(f, AULA_MEDIA_TRANSPORT_CLOSE), 1);
+    aula_participant_leave(pa, 2);
+}
+
+static void unusable_offers_are_refused(void **state)
+{
+    fixture *f = *state;
+    inbox a = {0};
+    aula_participant *pa = NULL;
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Ala", &sink, &a, 1, &pa), 0);
+    aula_media_peer *peer = aula_media_peer_create(f->ms, pa);
+    aula_rpc_error err = {0};
+    json_t *params = sdp_params("chrome_simulcast.sdp");
+    json_t *res = aula_media_publish(peer, params, &err);
+    json_decref(params);
+    /* Audio is still usable there; only the simulcast video is rejected. */
+    if (res) {
+        aula_sdp *ans = parse_result_sdp(res);
+        for (size_t i = 0; i < ans->n_media; i++)
+            if (ans->media[i].kind == AULA_SDP_VIDEO)
+                assert_int_equal(ans->media[i].port, 0);
+        aula_sdp_free(ans);
+        json_decref(res);
+    } else {
+        assert_int_equal(err.code, AULA_RPC_INVALID_PARAMS);
+    }
+
+    params = json_pack("{s:s}", "sdp", "v=0\r\nbogus\r\n");
+    assert_null(aula_media_publish(peer, params, &err));
+    json_decref(params);
+    assert_int_equal(err.code, AULA_RPC_INVALID_PARAMS);
+    assert_non_null(strstr(err.message, "sdp:"));
+
+    params = json_pack("{s:s}", "sdp", "x");
+    assert_null(aula_media_answer(peer, params, &err));
+    assert_non_null(strstr(err.message, "media.subscribe first"));
+    json_decref(params);
+
+    params = json_pack("{s:s,s:b}", "kind", "screen", "paused", 1);
+    assert_null(aula_media_pause(peer, params, &err));
+    json_decref(params);
+    aula_media_peer_destroy(peer);
+    aula_participant_leave(pa, 2);
+}
+
+static void subscribe_answer_and_leave(void **state)
+{
+    fixture *f = *state;
+    inbox a = {0}, b = {0};
+    aula_participant *pa = NULL, *pb = NULL;
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Ala", &sink, &a, 1, &pa), 0);
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Bartek", &sink, &b, 1, &pb), 0);
+    aula_media_peer *ma = aula_media_peer_create(f->ms, pa);
+    aula_media_peer *mb = aula_media_peer_create(f->ms, pb);
+    aula_rpc_error err = {0};
+
+    /* Nothing published yet: no offer. */
+    json_t *res = aula_media_subscribe(mb, NULL, &err);
+    assert_true(json_is_null(json_object_get(res, "sdp")));
+    json_decref(res);
+
+    json_t *params = sdp_params("chrome_av_sendonly.sdp");
+    json_decref(aula_media_publish(ma, params, &err));
+    json_decref(params);
+    assert_int_equal(b.renegotiate, 1);
+
+    res = aula_media_subscribe(mb, NULL, &err);
+    aula_sdp *offer = parse_result_sdp(res);
+    json_decref(res);
+    assert_int_equal(offer->n_media, 2);
+    assert_true(offer->ice_lite);
+    assert_int_equal(offer->media[0].dir, AULA_SDP_SENDONLY);
+    assert_string_equal(offer->media[1].msid_stream, aula_participant_id(pa));
+    assert_int_equal(offer->media[1].n_ssrcs, 1);
+
+    size_t before = f->n_sent;
+    json_t *ans = browser_answer(offer);
+    res = aula_media_answer(mb, ans, &err);
+    assert_non_null(res);
+    json_decref(res);
+    json_decref(ans);
+    assert_int_equal(f->sent[before].type, AULA_MEDIA_TRANSPORT_CREATE);
+    assert_int_equal(f->sent[before].u.transport_create.direction, AULA_MEDIA_RECEIVE);
+    assert_int_equal(count(f, AULA_MEDIA_CONSUMER_ADD), 2);
+    const aula_media_consumer_add *ca = &find(f, AULA_MEDIA_CONSUMER_ADD)->u.consumer_add;
+    assert_int_equal(ca->ssrc, offer->media[0].ssrcs[0].ssrc);
+    assert_int_equal(ca->payload_type, 111);
+    aula_sdp_free(offer);
+
+    /* Pause: a PRODUCER_PAUSE and the state to the room. */
+    params = json_pack("{s:s,s:b}", "kind", "video", "paused", 1);
+    res = aula_media_pause(ma, params, &err);
+    json_decref(params);
+    assert_false(json_is_true(json_object_get(res, "video")));
+    assert_true(json_is_true(json_object_get(res, "audio")));
+    json_decref(res);
+    assert_int_equal(count(f, AULA_MEDIA_PRODUCER_PAUSE), 1);
+    assert_int_equal(b.media_state, 2);
+
+    /* Transport failure reaches the participant. */
+    aula_media_msg rep = {.type = AULA_MEDIA_TRANSPORT_STATE};
+    rep.u.transport_report.transport_id = f->sent[before].u.transport_create.transport_id;
+    rep.u.transport_report.state = AULA_MEDIA_TS_FAILED;
+    aula_media_sig_on_report(f->ms, &rep);
+    assert_int_equal(b.failed, 1);
+    assert_non_null(strstr(b.last, "receive"));
+
+    /* Ala leaves: Bartek's consumers close and he is told to renegotiate;
+     * his next offer keeps both sections, closed. */
+    aula_media_peer_destroy(ma);
+    assert_int_equal(count(f, AULA_MEDIA_CONSUMER_CLOSE), 2);
+    assert_int_equal(b.renegotiate, 2);
+    res = aula_media_subscribe(mb, NULL, &err);
+    offer = parse_result_sdp(res);
+    json_decref(res);
+    assert_int_equal(offer->n_media, 2);
+    assert_int_equal(offer->media[0].port, 0);
+    assert_int_equal(offer->media[1].port, 0);
+    aula_sdp_free(offer);
+
+    aula_media_peer_destroy(mb);
+    aula_participant_leave(pa, 2);
+    aula_participant_leave(pb, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(publish_answer_follows_the_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(unusable_offers_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(subscribe_answer_and_leave, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,185 @@
+// Audio and video for the meeting page (see docs/protocol.md, "Media").
+//
+// Two peer connections per person: one to publish (the browser offers,
+// aula answers) and one to receive (aula offers, the browser answers).
+// When aula says media.renegotiate, the page asks for a new offer itself
+// (media.subscribe), one negotiation at a time, so offers never cross.
+//
+//   const local = await getLocalMedia();        // { stream, problem }
+//   const media = new MediaSession(rpc, local.stream, {
+//     onStream: (participantId, stream) => …,   // a remote person's media
+//     onState: ({ participant, audio, video }) => …,
+//     onFailed: (reason) => …,
+//   });
+//   await media.start();
+//   media.setMic(false); media.setCamera(false); media.close();
+
+// Asks for the camera and the microphone. Never throws: resolves with
+// { stream, problem } where problem is null, 'denied', 'nodevice' or
+// 'failed' (stream may still hold the device that did work).
+export async function getLocalMedia() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    return { stream: null, problem: 'failed' };
+  }
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }), problem: null };
+  } catch (e) {
+    if (e && (e.name === 'NotAllowedError' || e.name === 'SecurityError')) {
+      return { stream: null, problem: 'denied' };
+    }
+    // One of the two may be missing: try each alone.
+    for (const only of [{ audio: true }, { video: true }]) {
+      try {
+        return { stream: await navigator.mediaDevices.getUserMedia(only), problem: 'nodevice' };
+      } catch {
+        /* try the next */
+      }
+    }
+    const nodevice = e && (e.name === 'NotFoundError' || e.name === 'OverconstrainedError');
+    return { stream: null, problem: nodevice ? 'nodevice' : 'failed' };
+  }
+}
+
+const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+
+export class MediaSession {
+  constructor(rpc, stream, { onStream, onState, onFailed } = {}) {
+    this.rpc = rpc;
+    this.stream = stream;
+    this.onStream = onStream || (() => {});
+    this.onState = onState || (() => {});
+    this.onFailed = onFailed || (() => {});
+    this.pub = null;
+    this.recv = null;
+    this.senders = new Map(); // kind -> RTCRtpSender
+    this.busy = false; // a subscribe round is running
+    this.again = false; // another one was asked for meanwhile
+    this.closed = false;
+    this.offs = [];
+  }
+
+  async start() {
+    const on = (method, fn) => this.offs.push(this.rpc.on(method, fn));
+    on('media.renegotiate', () => this.subscribe());
+    on('participant.media', (p) => this.onState(p));
+    on('media.failed', (p) => this.onFailed(p && p.reason));
+    if (this.stream && this.stream.getTracks().length) await this.publish();
+    await this.subscribe();
+  }
+
+  async publish() {
+    const pc = new RTCPeerConnection(PC_CONFIG);
+    this.pub = pc;
+    for (const track of this.stream.getTracks()) {
+      const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [this.stream] });
+      this.senders.set(track.kind, tr.sender);
+    }
+    watch(pc, () => !this.closed && this.onFailed('publish'));
+    await pc.setLocalDescription(await pc.createOffer());
+    const res = await this.rpc.call('media.publish', { sdp: pc.localDescription.sdp });
+    if (this.closed) return;
+    await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+    // Pauses chosen before the connection existed still hold.
+    for (const [kind, sender] of this.senders) {
+      if (sender.track && !sender.track.enabled) await this.pause(kind, true);
+    }
+  }
+
+  // Runs one media.subscribe / media.answer round; calls made while one
+  // runs fold into one more round after it.
+  async subscribe() {
+    if (this.closed) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    try {
+      do {
+        this.again = false;
+        await this.subscribeOnce();
+      } while (this.again && !this.closed);
+    } catch (e) {
+      if (!this.closed) console.warn('media: receiving failed:', e);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async subscribeOnce() {
+    const res = await this.rpc.call('media.subscribe', {});
+    if (this.closed) return;
+    for (const s of res.participants || []) this.onState(s);
+    if (!res.sdp) return;
+    if (!this.recv) {
+      // 'balanced', not 'max-bundle': an offer whose sections are all
+      // closed (everyone else left) has an empty BUNDLE group, which
+      // max-bundle refuses.
+      const pc = new RTCPeerConnection({ ...PC_CONFIG, bundlePolicy: 'balanced' });
+      this.recv = pc;
+      pc.ontrack = (ev) => {
+        const stream = ev.streams[0];
+        if (stream) this.onStream(stream.id, stream);
+      };
+      watch(pc, () => !this.closed && this.onFailed('receive'));
+    }
+    await this.recv.setRemoteDescription({ type: 'offer', sdp: res.sdp });
+    await this.recv.setLocalDescription(await this.recv.createAnswer());
+    if (this.closed) return;
+    await this.rpc.call('media.answer', { sdp: this.recv.localDescription.sdp });
+  }
+
+  track(kind) {
+    return this.stream ? this.stream.getTracks().find((t) => t.kind === kind) : null;
+  }
+
+  has(kind) {
+    return !!this.track(kind);
+  }
+
+  async pause(kind, paused) {
+    try {
+      await this.rpc.call('media.pause', { kind, paused });
+    } catch (e) {
+      console.warn('media: pause failed:', e);
+    }
+  }
+
+  // Microphone on or off: the track sends silence and aula drops it.
+  async setMic(on) {
+    const t = this.track('audio');
+    if (!t) return;
+    t.enabled = on;
+    if (this.pub) await this.pause('audio', !on);
+  }
+
+  // Camera on or off: the sender stops sending frames at all.
+  async setCamera(on) {
+    const t = this.track('video');
+    if (!t) return;
+    t.enabled = on;
+    const sender = this.senders.get('video');
+    if (sender) await sender.replaceTrack(on ? t : null).catch(() => {});
+    if (this.pub) await this.pause('video', !on);
+  }
+
+  // Closes both connections; the local stream stays (for a reconnect).
+  close() {
+    this.closed = true;
+    for (const off of this.offs) off();
+    this.offs = [];
+    if (this.pub) this.pub.close();
+    if (this.recv) this.recv.close();
+    this.pub = this.recv = null;
+  }
+}
+
+function watch(pc, failed) {
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'failed') failed();
+  });
+}
+
+export function stopStream(stream) {
+  if (stream) for (const t of stream.getTracks()) t.stop();
+}
