@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "rtc/stun.h"
 #include "sfu/router.h"
+#include "sfu/speaker.h"
 #include "sfu/transport.h"
 
 #include <stdio.h>
@@ -60,6 +61,20 @@ void aula_media_engine_set_timeouts(aula_media_engine *e, uint32_t consent_ms,
 uint32_t aula_media_engine_transport_count(const aula_media_engine *e)
 {
     return e->count;
+}
+
+void aula_media_engine_loss_stats(const aula_media_engine *e, aula_router_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    for (const room *r = e->rooms; r; r = r->next) {
+        aula_router_stats s;
+        aula_router_get_stats(r->router, &s);
+        out->rtx_served += s.rtx_served;
+        out->rtx_missed += s.rtx_missed;
+        out->rtx_recovered += s.rtx_recovered;
+        out->nacked += s.nacked;
+        out->rr_sent += s.rr_sent;
+    }
 }
 
 /* ---- registries ----------------------------------------------------------- */
@@ -389,7 +404,27 @@ bool aula_media_engine_next_timeout(const aula_media_engine *e, uint64_t *at_ms)
             *at_ms = at;
             any = true;
         }
+    for (const room *r = e->rooms; r; r = r->next)
+        if (aula_speaker_next_timeout(aula_router_speaker(r->router), &at) &&
+            (!any || at < *at_ms)) {
+            *at_ms = at;
+            any = true;
+        }
     return any;
+}
+
+/* AULA_MEDIA_ACTIVE_SPEAKER when the room's loudest voice changed. */
+static void speaker_timeout(aula_media_engine *e, room *r, uint64_t now_ms)
+{
+    uint64_t producer_id;
+    if (!aula_speaker_handle_timeout(aula_router_speaker(r->router), now_ms, &producer_id))
+        return;
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_ACTIVE_SPEAKER;
+    m.u.active_speaker.room_key = aula_router_room_key(r->router);
+    m.u.active_speaker.producer_id = producer_id;
+    e->cb.report(e->ud, &m);
 }
 
 void aula_media_engine_handle_timeout(aula_media_engine *e, uint64_t now_ms)
@@ -398,4 +433,6 @@ void aula_media_engine_handle_timeout(aula_media_engine *e, uint64_t now_ms)
         aula_transport_handle_timeout(x->t, now_ms);
     for (room *r = e->rooms; r; r = r->next)
         aula_router_handle_timeout(r->router, now_ms);
+    for (room *r = e->rooms; r; r = r->next)
+        speaker_timeout(e, r, now_ms);
 }

@@ -20,6 +20,7 @@
 #include "rtc/dtls.h"
 #include "sfu/drop.h"
 #include "sfu/media.h"
+#include "sfu/router.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,5 +66,9 @@ void aula_media_engine_handle_timeout(aula_media_engine *e, uint64_t now_ms);
 
 /* Live transports, for the load report. */
 uint32_t aula_media_engine_transport_count(const aula_media_engine *e);
+
+/* The loss repair counters of every room on the worker, summed (see
+ * aula_router_stats in sfu/router.h), for the load report and tests. */
+void aula_media_engine_loss_stats(const aula_media_engine *e, aula_router_stats *out);
 
 #endif

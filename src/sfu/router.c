@@ -7,12 +7,20 @@
 #include "rtc/rtp.h"
 #include "rtc/srtp.h"
 #include "sfu/drop.h"
+#include "sfu/recv_stats.h"
+#include "sfu/retransmit.h"
+#include "sfu/speaker.h"
 
 #include <string.h>
 
 /* The SSRC aula puts as sender in the RTCP it generates (RFC 4585 section
  * 6.1 only needs it to be stable). */
 #define ROUTER_RTCP_SSRC 1u
+/* A viewer's NACK is answered for at most this many packets per NACK
+ * packet and per second: a viewer with a broken link must not turn the
+ * SFU into an amplifier. What is over the limit counts as missed. */
+#define ROUTER_RTX_PER_NACK 64
+#define ROUTER_RTX_PER_SECOND 500
 
 typedef struct producer producer;
 
@@ -29,6 +37,9 @@ typedef struct consumer {
     bool sent_any;
     uint16_t seq_off;
     uint16_t last_seq;
+    uint16_t off_start;     /* the first producer seq forwarded with seq_off */
+    uint32_t rtx_in_window; /* retransmissions in the second from rtx_window_ms */
+    uint64_t rtx_window_ms;
     struct consumer *next;
 } consumer;
 
@@ -39,25 +50,34 @@ struct producer {
     uint32_t ssrc;
     uint32_t rtx_ssrc;
     uint8_t pt;
+    uint8_t rtx_pt; /* 0: any payload type on rtx_ssrc */
     bool paused;
     bool pli_sent;    /* at least one PLI went out: pacing applies */
     bool pli_pending; /* a request waits for the pacing window or DTLS */
     uint64_t last_pli_ms;
-    consumer *consumers; /* owned */
+    consumer *consumers;      /* owned */
+    aula_retransmit *rtx_buf; /* owned; NULL for audio */
+    aula_recv_stats stats;    /* of the media SSRC, for receiver reports */
+    uint64_t next_rr_ms;
     producer *next;
 };
 
 struct aula_router {
     uint64_t room_key;
-    producer *producers; /* owned */
+    producer *producers;   /* owned */
+    aula_speaker *speaker; /* owned: active speaker from audio levels */
     /* One forwarded copy at a time: the packet plus the SRTP trailer. */
     uint8_t scratch[AULA_ROUTER_MAX_RTP + AULA_SRTP_MAX_TRAILER];
+    /* The original packet rebuilt from a publisher's RTX packet. */
+    uint8_t unwrapped[AULA_ROUTER_MAX_RTP];
+    aula_router_stats stats;
 };
 
 aula_router *aula_router_create(uint64_t room_key)
 {
     aula_router *r = aula_calloc(1, sizeof *r);
     r->room_key = room_key;
+    r->speaker = aula_speaker_create();
     return r;
 }
 
@@ -70,6 +90,13 @@ static void free_consumers(producer *p)
     }
 }
 
+static void free_producer(producer *p)
+{
+    free_consumers(p);
+    aula_retransmit_destroy(p->rtx_buf);
+    aula_free(p);
+}
+
 void aula_router_destroy(aula_router *r)
 {
     if (!r)
@@ -77,15 +104,20 @@ void aula_router_destroy(aula_router *r)
     while (r->producers) {
         producer *p = r->producers;
         r->producers = p->next;
-        free_consumers(p);
-        aula_free(p);
+        free_producer(p);
     }
+    aula_speaker_destroy(r->speaker);
     aula_free(r);
 }
 
 uint64_t aula_router_room_key(const aula_router *r)
 {
     return r->room_key;
+}
+
+aula_speaker *aula_router_speaker(aula_router *r)
+{
+    return r->speaker;
 }
 
 static producer *find_producer(const aula_router *r, uint64_t id)
@@ -136,6 +168,12 @@ int aula_router_producer_add(aula_router *r, const aula_media_producer_add *a, a
     p->ssrc = a->ssrc;
     p->rtx_ssrc = a->rtx_ssrc;
     p->pt = a->payload_type;
+    p->rtx_pt = a->rtx_payload_type;
+    if (a->kind == AULA_MEDIA_VIDEO)
+        p->rtx_buf = aula_retransmit_create();
+    aula_recv_stats_init(&p->stats, a->clock_rate);
+    if (p->kind == AULA_MEDIA_AUDIO)
+        aula_speaker_add(r->speaker, p->id);
     p->next = r->producers;
     r->producers = p;
     return 0;
@@ -148,8 +186,8 @@ int aula_router_producer_close(aula_router *r, uint64_t producer_id)
         if (p->id != producer_id)
             continue;
         *pp = p->next;
-        free_consumers(p);
-        aula_free(p);
+        aula_speaker_remove(r->speaker, p->id);
+        free_producer(p);
         return 0;
     }
     return AULA_ENOENT;
@@ -243,8 +281,8 @@ void aula_router_transport_gone(aula_router *r, const aula_transport *t)
         producer *p = *pp;
         if (p->t == t) {
             *pp = p->next;
-            free_consumers(p);
-            aula_free(p);
+            aula_speaker_remove(r->speaker, p->id);
+            free_producer(p);
             continue;
         }
         for (consumer **cp = &p->consumers; *cp;) {
@@ -271,6 +309,7 @@ static void forward(aula_router *r, consumer *c, const uint8_t *buf, size_t len,
 {
     if (c->resync) {
         c->seq_off = c->sent_any ? (uint16_t)(c->last_seq + 1 - seq) : 0;
+        c->off_start = seq;
         c->resync = false;
     }
     uint16_t out = (uint16_t)(seq + c->seq_off);
@@ -284,10 +323,156 @@ static void forward(aula_router *r, consumer *c, const uint8_t *buf, size_t len,
     aula_transport_send_rtp(c->t, r->scratch, len, sizeof r->scratch);
 }
 
+/* ---- loss repair ----------------------------------------------------------- */
+
+void aula_router_get_stats(const aula_router *r, aula_router_stats *out)
+{
+    *out = r->stats;
+}
+
+/* True when producer packet seq went to c with its current offset: only
+ * those map back and forth with seq_off (after a pause the offset changed,
+ * and packets from before it are not the viewer's any more). */
+static bool current_offset(const consumer *c, uint16_t seq)
+{
+    return c->sent_any && !c->resync && (int16_t)(uint16_t)(seq - c->off_start) >= 0;
+}
+
+/* RFC 4585 section 6.2.1: asks the publisher once for the count packets
+ * from first on, which a forward jump skipped. */
+static void nack_publisher(aula_router *r, producer *p, uint16_t first, uint16_t count)
+{
+    uint8_t buf[12 + 4 * AULA_RETRANSMIT_MAX_NACK_GAP + AULA_SRTP_MAX_TRAILER];
+    size_t len;
+    if (aula_retransmit_build_nack(ROUTER_RTCP_SSRC, p->ssrc, first, count, buf,
+                                   sizeof buf - AULA_SRTP_MAX_TRAILER, &len) == 0 &&
+        aula_transport_send_rtcp(p->t, buf, len, sizeof buf) == 0)
+        r->stats.nacked += count;
+}
+
+/* Receive statistics of an original packet, and a NACK for what it skipped
+ * (video only: audio has no retransmission buffer). */
+static void track_publisher(aula_router *r, producer *p, const aula_rtp_header *h, uint64_t now_ms)
+{
+    uint16_t first = 0, count;
+    if (!aula_recv_stats_started(&p->stats))
+        p->next_rr_ms = now_ms + AULA_ROUTER_RR_INTERVAL_MS;
+    aula_recv_stats_update(&p->stats, h->seq, h->timestamp, now_ms, &first, &count);
+    if (count > 0 && count <= AULA_RETRANSMIT_MAX_NACK_GAP && p->rtx_buf)
+        nack_publisher(r, p, first, count);
+}
+
+/* RFC 4588: the publisher's retransmission is unwrapped and handled as
+ * the original, unless that arrived meanwhile. It does not count in the
+ * receive statistics, so the reports show the publisher its real losses. */
+static int on_publisher_rtx(aula_router *r, producer *p, uint64_t now_ms, const uint8_t *buf,
+                            const aula_rtp_header *h)
+{
+    size_t len;
+    uint16_t osn;
+    if (!p->rtx_buf || (p->rtx_pt && h->payload_type != p->rtx_pt) ||
+        aula_retransmit_unwrap_rtx(buf, h, p->ssrc, p->pt, r->unwrapped, sizeof r->unwrapped, &len,
+                                   &osn) != 0)
+        return AULA_DROP_RTX_UNSUPPORTED; /* padding-only probes, mostly */
+    /* Older than the buffer, or ahead of the stream: not an answer to a
+     * NACK of ours (the publisher probes bandwidth with old packets too). */
+    if (!aula_recv_stats_is_recent(&p->stats, osn, AULA_RETRANSMIT_SLOTS - 1))
+        return AULA_DROP_RTX_UNSUPPORTED;
+    if (aula_retransmit_has(p->rtx_buf, osn))
+        return AULA_DROP_NONE; /* the original came after all */
+    aula_retransmit_store(p->rtx_buf, osn, now_ms, r->unwrapped, len);
+    r->stats.rtx_recovered++;
+    if (p->paused)
+        return AULA_DROP_PRODUCER_PAUSED;
+    for (consumer *c = p->consumers; c; c = c->next)
+        if (current_offset(c, osn))
+            forward(r, c, r->unwrapped, len, osn);
+    return AULA_DROP_NONE;
+}
+
+/* Sends viewer seq out of c again, rewritten as forward() did. The viewer
+ * negotiated no RTX, so it goes on the consumer's SSRC with its own seq;
+ * the outbound SRTP context allows the repeated index. */
+static bool resend(aula_router *r, consumer *c, uint16_t out, uint64_t now_ms)
+{
+    uint16_t seq = (uint16_t)(out - c->seq_off);
+    const uint8_t *pkt;
+    size_t len;
+    if (!current_offset(c, seq) || (int16_t)(uint16_t)(c->last_seq - out) < 0 ||
+        aula_retransmit_find(c->p->rtx_buf, seq, now_ms, AULA_RETRANSMIT_MAX_AGE_MS, &pkt, &len) !=
+            0 ||
+        len > AULA_ROUTER_MAX_RTP)
+        return false;
+    memcpy(r->scratch, pkt, len);
+    aula_rtp_set_ssrc(r->scratch, c->ssrc);
+    aula_rtp_set_payload_type(r->scratch, c->pt);
+    aula_rtp_set_seq(r->scratch, out);
+    return aula_transport_send_rtp(c->t, r->scratch, len, sizeof r->scratch) == 0;
+}
+
+/* RFC 4585 section 6.2.1: a viewer's generic NACK for a consumer's SSRC,
+ * answered from the producer's buffer within the consumer's budget. */
+static void on_viewer_nack(aula_router *r, const aula_transport *t, const aula_rtcp_header *h,
+                           uint64_t now_ms)
+{
+    aula_rtcp_nack n;
+    if (aula_rtcp_parse_nack(h, &n) != 0)
+        return;
+    consumer *c = NULL;
+    for (producer *p = r->producers; p && !c; p = p->next)
+        for (c = p->consumers; c && !(c->t == t && c->ssrc == n.media_ssrc); c = c->next)
+            ;
+    if (!c || !c->p->rtx_buf)
+        return;
+    if (now_ms >= c->rtx_window_ms + 1000) {
+        c->rtx_window_ms = now_ms;
+        c->rtx_in_window = 0;
+    }
+    unsigned this_nack = 0;
+    for (size_t i = 0; i < n.item_count; i++) {
+        uint16_t seqs[17];
+        size_t k = aula_rtcp_nack_item_seqs(aula_rtcp_nack_item_at(&n, i), seqs);
+        for (size_t j = 0; j < k; j++) {
+            bool ok = this_nack < ROUTER_RTX_PER_NACK && c->rtx_in_window < ROUTER_RTX_PER_SECOND &&
+                      resend(r, c, seqs[j], now_ms);
+            if (ok) {
+                this_nack++;
+                c->rtx_in_window++;
+                r->stats.rtx_served++;
+            } else {
+                r->stats.rtx_missed++;
+            }
+        }
+    }
+}
+
+/* RFC 3550 section 6.4.2: what aula received of p, to its publisher. */
+static void send_rr(aula_router *r, producer *p, uint64_t now_ms)
+{
+    uint8_t buf[64 + AULA_SRTP_MAX_TRAILER];
+    size_t len;
+    p->next_rr_ms = now_ms + AULA_ROUTER_RR_INTERVAL_MS;
+    if (aula_recv_stats_build_rr(&p->stats, ROUTER_RTCP_SSRC, p->ssrc, now_ms, buf,
+                                 sizeof buf - AULA_SRTP_MAX_TRAILER, &len) == 0 &&
+        aula_transport_send_rtcp(p->t, buf, len, sizeof buf) == 0)
+        r->stats.rr_sent++;
+}
+
+/* RFC 6464 with the id the publisher's transport negotiated; a packet
+ * without it (or with a malformed one) says nothing about loudness. */
+static void note_audio_level(aula_router *r, const aula_transport *t, const producer *p,
+                             const uint8_t *buf, const aula_rtp_header *h)
+{
+    uint8_t id = aula_transport_extensions(t)->audio_level;
+    bool voice;
+    uint8_t level;
+    if (id != 0 && aula_rtp_audio_level(buf, h, id, &voice, &level) == 0)
+        aula_speaker_on_level(r->speaker, p->id, level);
+}
+
 int aula_router_on_rtp(aula_router *r, aula_transport *t, uint64_t now_ms, const uint8_t *buf,
                        size_t len)
 {
-    (void)now_ms;
     aula_rtp_header h;
     if (aula_rtp_parse(buf, len, &h) != 0)
         return AULA_DROP_RTP_MALFORMED;
@@ -297,10 +482,17 @@ int aula_router_on_rtp(aula_router *r, aula_transport *t, uint64_t now_ms, const
     producer *p = find_by_ssrc(r, t, h.ssrc, &rtx);
     if (!p)
         return AULA_DROP_UNKNOWN_SSRC;
-    if (rtx) /* RFC 4588 retransmissions need NACK handling: not yet */
-        return AULA_DROP_RTX_UNSUPPORTED;
+    if (rtx)
+        return on_publisher_rtx(r, p, now_ms, buf, &h);
+    /* Stored and counted even while paused: it was received, and
+     * current_offset() keeps it from the viewers. */
+    if (p->rtx_buf)
+        aula_retransmit_store(p->rtx_buf, h.seq, now_ms, buf, len);
+    track_publisher(r, p, &h, now_ms);
     if (p->paused)
         return AULA_DROP_PRODUCER_PAUSED;
+    if (p->kind == AULA_MEDIA_AUDIO)
+        note_audio_level(r, t, p, buf, &h);
     for (consumer *c = p->consumers; c; c = c->next)
         forward(r, c, buf, len, h.seq);
     return AULA_DROP_NONE;
@@ -309,10 +501,13 @@ int aula_router_on_rtp(aula_router *r, aula_transport *t, uint64_t now_ms, const
 /* RFC 3550 section 6.4.1: the publisher's SR, re-sent to each viewer as if
  * from the consumer's SSRC so the browser can sync audio and video. Its
  * report blocks describe what the publisher receives and are left out. */
-static void forward_sr(producer *p, const aula_rtcp_header *h)
+static void forward_sr(producer *p, const aula_rtcp_header *h, uint64_t now_ms)
 {
     aula_rtcp_sr sr;
-    if (p->paused || aula_rtcp_parse_sr(h, &sr) != 0)
+    if (aula_rtcp_parse_sr(h, &sr) != 0)
+        return;
+    aula_recv_stats_on_sr(&p->stats, sr.ntp_time, now_ms); /* for LSR/DLSR */
+    if (p->paused)
         return;
     sr.report_count = 0;
     for (consumer *c = p->consumers; c; c = c->next) {
@@ -367,11 +562,13 @@ int aula_router_on_rtcp(aula_router *r, aula_transport *t, uint64_t now_ms, cons
             bool rtx;
             producer *p = find_by_ssrc(r, t, ssrc, &rtx);
             if (p && !rtx)
-                forward_sr(p, &h);
+                forward_sr(p, &h, now_ms);
         } else if (h.type == AULA_RTCP_PSFB) {
             on_psfb(r, t, &h, now_ms);
+        } else if (h.type == AULA_RTCP_RTPFB && h.count == AULA_RTCP_FMT_NACK) {
+            on_viewer_nack(r, t, &h, now_ms);
         }
-        /* RR, SDES, BYE, NACK and transport-cc are not acted on yet. */
+        /* RR, SDES, BYE and transport-cc are not acted on yet. */
     }
     return rc == AULA_ENOENT ? AULA_DROP_NONE : AULA_DROP_RTCP_MALFORMED;
 }
@@ -387,6 +584,12 @@ bool aula_router_next_timeout(const aula_router *r, uint64_t *at_ms)
             *at_ms = at;
         any = true;
     }
+    for (const producer *p = r->producers; p; p = p->next)
+        if (aula_recv_stats_started(&p->stats) && aula_transport_is_connected(p->t) &&
+            (!any || p->next_rr_ms < *at_ms)) {
+            *at_ms = p->next_rr_ms;
+            any = true;
+        }
     return any;
 }
 
@@ -396,4 +599,8 @@ void aula_router_handle_timeout(aula_router *r, uint64_t now_ms)
         if (p->pli_pending && aula_transport_is_connected(p->t) &&
             now_ms >= p->last_pli_ms + AULA_ROUTER_PLI_INTERVAL_MS)
             send_pli(p, now_ms);
+    for (producer *p = r->producers; p; p = p->next)
+        if (aula_recv_stats_started(&p->stats) && aula_transport_is_connected(p->t) &&
+            now_ms >= p->next_rr_ms)
+            send_rr(r, p, now_ms);
 }

@@ -9,8 +9,15 @@
  * viewer's outbound SRTP. RTCP: PLI/FIR from viewers become a PLI to the
  * publisher (at most one per second per producer; the next is deferred,
  * not lost); SR from publishers is forwarded to each consumer with the SSRC
- * rewritten. Not done yet: NACK and RTX (dropped and counted), REMB and
- * transport-cc (ignored), active speaker.
+ * rewritten.
+ *
+ * Loss repair (sfu/retransmit.h, sfu/recv_stats.h): each video producer
+ * keeps its last packets, so a viewer's NACK is answered from the SFU on
+ * the consumer's SSRC (viewers have no RTX); a gap in a publisher's
+ * stream is NACKed to the publisher at once, and its RTX packets are
+ * unwrapped and forwarded as the originals. Every producer gets a
+ * receiver report about once a second. Not done yet: REMB and
+ * transport-cc (ignored).
  *
  * Ownership: the engine owns the router and the transports; producers and
  * consumers borrow their transport, so the engine calls
@@ -21,6 +28,7 @@
 #define AULA_SFU_ROUTER_H
 
 #include "sfu/media.h"
+#include "sfu/speaker.h"
 #include "sfu/transport.h"
 
 #include <stdbool.h>
@@ -30,6 +38,16 @@
 #define AULA_ROUTER_PLI_INTERVAL_MS 1000
 /* Largest RTP packet forwarded; larger ones are dropped (RTP_TOO_BIG). */
 #define AULA_ROUTER_MAX_RTP 1500
+#define AULA_ROUTER_RR_INTERVAL_MS 1000
+
+/* Loss repair counters of one router, since its creation. */
+typedef struct aula_router_stats {
+    uint64_t rtx_served;    /* packets sent again for viewers' NACKs */
+    uint64_t rtx_missed;    /* NACKed packets not sent: unknown, too old, over the limit */
+    uint64_t rtx_recovered; /* publisher RTX packets unwrapped and used */
+    uint64_t nacked;        /* sequence numbers NACKed to publishers */
+    uint64_t rr_sent;       /* receiver reports sent to publishers */
+} aula_router_stats;
 
 typedef struct aula_router aula_router;
 
@@ -40,6 +58,13 @@ aula_router *aula_router_create(uint64_t room_key);
 void aula_router_destroy(aula_router *r);
 
 uint64_t aula_router_room_key(const aula_router *r);
+
+/* Copies the loss repair counters into *out. */
+void aula_router_get_stats(const aula_router *r, aula_router_stats *out);
+
+/* The room's active speaker detector (owned by the router): the router
+ * feeds it audio levels, the engine's timer evaluates it. */
+aula_speaker *aula_router_speaker(aula_router *r);
 
 /* Control commands. t is the transport named in the command (borrowed).
  * Return 0, AULA_EEXIST for a duplicate id or SSRC, AULA_ENOENT for an
@@ -69,7 +94,7 @@ int aula_router_on_rtp(aula_router *r, aula_transport *t, uint64_t now_ms, const
 int aula_router_on_rtcp(aula_router *r, aula_transport *t, uint64_t now_ms, const uint8_t *buf,
                         size_t len);
 
-/* Deferred keyframe requests. */
+/* Deferred keyframe requests and receiver reports. */
 bool aula_router_next_timeout(const aula_router *r, uint64_t *at_ms);
 void aula_router_handle_timeout(aula_router *r, uint64_t now_ms);
 
