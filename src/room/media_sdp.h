@@ -26,6 +26,8 @@
 typedef struct aula_media_producer {
     uint64_t id;
     aula_media_kind kind;
+    uint32_t ssrc; /* the browser's: a republish keeps a producer whose SSRC stays */
+    int screen;    /* a screen share (video), not the camera */
 } aula_media_producer;
 
 /* One m-section of a receive transport's offer. FREE: offered as port 0
@@ -45,8 +47,8 @@ typedef struct aula_media_slot {
     char mid[12];
     uint64_t consumer_id, producer_id;
     uint32_t ssrc;
-    char stream[24]; /* msid stream: the publisher's participant id */
-    char track[32];  /* msid track: "video-17" */
+    char stream[32]; /* msid stream: the publisher's participant id, "<id>-screen" for a screen */
+    char track[32];  /* msid track: "video-17", "audio-16", "screen-18" */
 } aula_media_slot;
 
 struct aula_media_peer {
@@ -55,9 +57,13 @@ struct aula_media_peer {
     size_t worker;       /* the worker hosting the room */
     uint64_t room_key;
     uint64_t pub_transport; /* 0: not publishing */
+    char pub_ufrag[AULA_MEDIA_UFRAG_MAX + 1], pub_pwd[AULA_MEDIA_PWD_MAX + 1]; /* ours */
+    char pub_remote_ufrag[AULA_MEDIA_UFRAG_MAX + 1]; /* the browser's: same one, same transport */
+    aula_sdp_fingerprint pub_remote_fp;
     aula_media_producer producers[AULA_MEDIA_MAX_PRODUCERS];
     size_t n_producers;
     int paused[3]; /* by aula_media_kind */
+    int speaking;  /* the room's active speaker, as last notified */
     uint64_t recv_transport;
     int recv_created; /* TRANSPORT_CREATE sent for recv_transport */
     char recv_ufrag[AULA_MEDIA_UFRAG_MAX + 1];

@@ -119,19 +119,57 @@ static int same_room(const aula_media_peer *a, const aula_media_peer *b)
     return aula_participant_room(a->p) == aula_participant_room(b->p);
 }
 
+/* Camera and microphone tracks of a kind (screen shares not counted). */
 static int has_kind(const aula_media_peer *peer, aula_media_kind kind)
 {
     for (size_t i = 0; i < peer->n_producers; i++)
-        if (peer->producers[i].kind == kind)
+        if (peer->producers[i].kind == kind && !peer->producers[i].screen)
             return 1;
     return 0;
 }
 
+static const aula_media_producer *screen_producer(const aula_media_peer *peer)
+{
+    for (size_t i = 0; i < peer->n_producers; i++)
+        if (peer->producers[i].screen)
+            return &peer->producers[i];
+    return NULL;
+}
+
+/* The msid stream and track a producer has in receive offers. */
+static void msid_of(const aula_media_peer *q, const aula_media_producer *pr, char *stream,
+                    size_t stream_len, char *track, size_t track_len)
+{
+    snprintf(stream, stream_len, "%s%s", aula_participant_id(q->p), pr->screen ? "-screen" : "");
+    snprintf(track, track_len, "%s-%llu",
+             pr->screen                     ? "screen"
+             : pr->kind == AULA_MEDIA_AUDIO ? "audio"
+                                            : "video",
+             (unsigned long long)pr->id);
+}
+
+/* room.active_speaker's params for the person speaking; a new reference. */
+static json_t *speaker_json(const aula_media_peer *peer)
+{
+    return json_pack("{s:{s:s,s:s}}", "participant", "id", aula_participant_id(peer->p), "name",
+                     aula_participant_name(peer->p));
+}
+
 static json_t *media_state_json(const aula_media_peer *peer)
 {
-    return json_pack("{s:s,s:b,s:b}", "participant", aula_participant_id(peer->p), "audio",
-                     has_kind(peer, AULA_MEDIA_AUDIO) && !peer->paused[AULA_MEDIA_AUDIO], "video",
-                     has_kind(peer, AULA_MEDIA_VIDEO) && !peer->paused[AULA_MEDIA_VIDEO]);
+    json_t *st =
+        json_pack("{s:s,s:b,s:b}", "participant", aula_participant_id(peer->p), "audio",
+                  has_kind(peer, AULA_MEDIA_AUDIO) && !peer->paused[AULA_MEDIA_AUDIO], "video",
+                  has_kind(peer, AULA_MEDIA_VIDEO) && !peer->paused[AULA_MEDIA_VIDEO]);
+    const aula_media_producer *sc = screen_producer(peer);
+    json_object_set_new(st, "screen", json_boolean(sc != NULL));
+    if (sc) {
+        aula_media_slot tmp;
+        msid_of(peer, sc, tmp.stream, sizeof tmp.stream, tmp.track, sizeof tmp.track);
+        json_object_set_new(st, "screen_stream", json_string(tmp.stream));
+        json_object_set_new(st, "screen_track", json_string(tmp.track));
+    }
+    return st;
 }
 
 /* Tells every other peer in the room to ask for a new offer. */
@@ -172,7 +210,58 @@ static int close_publish(aula_media_peer *peer)
     int had = peer->n_producers > 0;
     peer->pub_transport = 0;
     peer->n_producers = 0;
+    peer->pub_remote_ufrag[0] = '\0';
     return had;
+}
+
+/* Closes the producer at index i (and everyone's consumers of it). */
+static void close_producer(aula_media_peer *peer, size_t i)
+{
+    drop_consumers_of(peer->ms, peer->producers[i].id);
+    send_target(peer, AULA_MEDIA_PRODUCER_CLOSE, peer->producers[i].id, 0);
+    memmove(&peer->producers[i], &peer->producers[i + 1],
+            (peer->n_producers - i - 1) * sizeof peer->producers[0]);
+    peer->n_producers--;
+}
+
+/* Does offer come from the peer connection the publish transport serves
+ * (same ICE ufrag and DTLS fingerprint, so no ICE restart, no new DTLS)? */
+static int same_publish_connection(const aula_media_peer *peer, const aula_sdp *offer,
+                                   const aula_sdp_fingerprint *fp)
+{
+    const char *u = offer->n_media ? offer->media[0].ice_ufrag : NULL;
+    return peer->pub_transport && u && peer->pub_remote_ufrag[0] &&
+           !strcmp(u, peer->pub_remote_ufrag) && fp->len == peer->pub_remote_fp.len &&
+           !memcmp(fp->bytes, peer->pub_remote_fp.bytes, fp->len);
+}
+
+/* Marks the plan's tracks whose m-section's mid is listed in screens (the
+ * k-th track comes from the k-th accepted section). Returns -1 when screens
+ * is not an array of strings or names a non-video track. */
+static int mark_screens(const aula_sdp *offer, const aula_media_publish_plan *plan,
+                        const json_t *screens, int *screen)
+{
+    memset(screen, 0, sizeof(int) * AULA_MEDIA_MAX_PRODUCERS);
+    if (!screens)
+        return 0;
+    if (!json_is_array(screens))
+        return -1;
+    size_t j;
+    json_t *v;
+    json_array_foreach(screens, j, v) if (!json_is_string(v)) return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < offer->n_media && k < plan->n_tracks; i++) {
+        if (!plan->sections[i].accepted)
+            continue;
+        json_array_foreach(screens, j, v) if (!strcmp(json_string_value(v), offer->media[i].mid))
+        {
+            if (plan->tracks[k].kind != AULA_MEDIA_VIDEO)
+                return -1;
+            screen[k] = 1;
+        }
+        k++;
+    }
+    return 0;
 }
 
 static void close_receive(aula_media_peer *peer)
@@ -265,6 +354,11 @@ void aula_media_peer_destroy(aula_media_peer *peer)
 
 /* ---- media.publish ---------------------------------------------------- */
 
+static int update_producers(aula_media_peer *peer, const aula_media_publish_plan *plan,
+                            const int *screen);
+static int create_publish(aula_media_peer *peer, const aula_media_publish_plan *plan,
+                          const int *screen);
+
 json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
 {
     aula_sdp *offer = NULL;
@@ -276,23 +370,108 @@ json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error
         aula_sdp_free(offer);
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "sdp: %s", why);
     }
-    /* A new offer replaces whatever was published before. */
-    int had = close_publish(peer);
-    char ufrag[AULA_MEDIA_UFRAG_MAX + 1], pwd[AULA_MEDIA_PWD_MAX + 1];
-    new_credentials(peer, ufrag, pwd);
+    int screen[AULA_MEDIA_MAX_PRODUCERS];
+    if (mark_screens(offer, &plan, params ? json_object_get(params, "screen") : NULL, screen) !=
+        0) {
+        aula_sdp_free(offer);
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
+                             "screen: expected an array of the mids of video sections");
+    }
+    /* A new offer replaces whatever was published before. From the same
+     * peer connection (a renegotiation) the transport stays and so do the
+     * producers whose SSRC is unchanged: their viewers see no hiccup. */
+    int keep = same_publish_connection(peer, offer, &plan.remote_fp);
+    int changed = 0;
+    if (!keep) {
+        changed = close_publish(peer);
+        new_credentials(peer, peer->pub_ufrag, peer->pub_pwd);
+        const char *u = offer->media[0].ice_ufrag;
+        snprintf(peer->pub_remote_ufrag, sizeof peer->pub_remote_ufrag, "%s",
+                 u && strlen(u) < sizeof peer->pub_remote_ufrag ? u : "");
+        peer->pub_remote_fp = plan.remote_fp;
+        peer->pub_remote_fp.alg = NULL; /* points into the offer */
+    }
     aula_sdp_candidate cand = our_candidate(peer);
     aula_buf answer;
     aula_buf_init(&answer);
-    int rc = aula_media_write_answer(offer, &plan, peer->session_id, ++peer->version, ufrag, pwd,
-                                     &peer->ms->fp, &cand, &answer);
+    int rc = aula_media_write_answer(offer, &plan, peer->session_id, ++peer->version,
+                                     peer->pub_ufrag, peer->pub_pwd, &peer->ms->fp, &cand, &answer);
     aula_sdp_free(offer);
     if (rc != 0) {
         aula_buf_deinit(&answer);
-        if (had)
+        if (changed)
             renegotiate_others(peer);
         return aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "could not write the answer");
     }
+    if (keep)
+        changed = update_producers(peer, &plan, screen);
+    else
+        changed |= create_publish(peer, &plan, screen);
+    AULA_LOG_DEBUG("media", "publishing", "participant=%s transport=%llu tracks=%zu kept=%d",
+                   aula_participant_id(peer->p), (unsigned long long)peer->pub_transport,
+                   peer->n_producers, keep);
+    if (changed)
+        renegotiate_others(peer);
+    aula_room_notify(aula_participant_room(peer->p), "participant.media", media_state_json(peer),
+                     NULL);
+    json_t *res = json_pack("{s:s}", "sdp", answer.data ? answer.data : "");
+    aula_buf_deinit(&answer);
+    return res;
+}
 
+static void add_producer(aula_media_peer *peer, const aula_media_producer_add *track, int screen)
+{
+    if (peer->n_producers >= AULA_MEDIA_MAX_PRODUCERS)
+        return;
+    aula_media_producer_add pa = *track;
+    pa.producer_id = new_id(peer->ms);
+    pa.transport_id = peer->pub_transport;
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_PRODUCER_ADD;
+    m.u.producer_add = pa;
+    send_msg(peer, &m);
+    peer->producers[peer->n_producers++] = (aula_media_producer){
+        .id = pa.producer_id, .kind = pa.kind, .ssrc = pa.ssrc, .screen = screen};
+    if (!screen && peer->paused[pa.kind])
+        send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, pa.producer_id, 1);
+}
+
+/* A renegotiation of the publish connection: closes the producers whose
+ * track is gone (or changed), adds the new ones. Returns 1 when anything
+ * changed. */
+static int update_producers(aula_media_peer *peer, const aula_media_publish_plan *plan,
+                            const int *screen)
+{
+    int changed = 0;
+    int kept[AULA_MEDIA_MAX_PRODUCERS] = {0};
+    for (size_t i = 0; i < peer->n_producers;) {
+        const aula_media_producer *pr = &peer->producers[i];
+        size_t k = 0;
+        while (k < plan->n_tracks &&
+               !(plan->tracks[k].ssrc == pr->ssrc && plan->tracks[k].kind == pr->kind &&
+                 screen[k] == pr->screen && !kept[k]))
+            k++;
+        if (k < plan->n_tracks) {
+            kept[k] = 1;
+            i++;
+        } else {
+            close_producer(peer, i);
+            changed = 1;
+        }
+    }
+    for (size_t k = 0; k < plan->n_tracks; k++)
+        if (!kept[k]) {
+            add_producer(peer, &plan->tracks[k], screen[k]);
+            changed = 1;
+        }
+    return changed;
+}
+
+/* A new publish transport and its producers. Returns 1. */
+static int create_publish(aula_media_peer *peer, const aula_media_publish_plan *plan,
+                          const int *screen)
+{
     aula_media_msg m;
     memset(&m, 0, sizeof m);
     m.type = AULA_MEDIA_TRANSPORT_CREATE;
@@ -300,35 +479,14 @@ json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error
     peer->pub_transport = tc->transport_id = new_id(peer->ms);
     tc->room_key = peer->room_key;
     tc->direction = AULA_MEDIA_PUBLISH;
-    snprintf(tc->ufrag, sizeof tc->ufrag, "%s", ufrag);
-    snprintf(tc->pwd, sizeof tc->pwd, "%s", pwd);
-    fingerprint_text(&plan.remote_fp, tc->remote_fingerprint, sizeof tc->remote_fingerprint);
-    tc->ext = plan.ext;
+    snprintf(tc->ufrag, sizeof tc->ufrag, "%s", peer->pub_ufrag);
+    snprintf(tc->pwd, sizeof tc->pwd, "%s", peer->pub_pwd);
+    fingerprint_text(&plan->remote_fp, tc->remote_fingerprint, sizeof tc->remote_fingerprint);
+    tc->ext = plan->ext;
     send_msg(peer, &m);
-
-    for (size_t i = 0; i < plan.n_tracks && peer->n_producers < AULA_MEDIA_MAX_PRODUCERS; i++) {
-        aula_media_producer_add pa = plan.tracks[i];
-        pa.producer_id = new_id(peer->ms);
-        pa.transport_id = peer->pub_transport;
-        memset(&m, 0, sizeof m);
-        m.type = AULA_MEDIA_PRODUCER_ADD;
-        m.u.producer_add = pa;
-        send_msg(peer, &m);
-        peer->producers[peer->n_producers].id = pa.producer_id;
-        peer->producers[peer->n_producers].kind = pa.kind;
-        peer->n_producers++;
-        if (peer->paused[pa.kind])
-            send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, pa.producer_id, 1);
-    }
-    AULA_LOG_DEBUG("media", "publishing", "participant=%s transport=%llu tracks=%zu",
-                   aula_participant_id(peer->p), (unsigned long long)peer->pub_transport,
-                   peer->n_producers);
-    renegotiate_others(peer);
-    aula_room_notify(aula_participant_room(peer->p), "participant.media", media_state_json(peer),
-                     NULL);
-    json_t *res = json_pack("{s:s}", "sdp", answer.data ? answer.data : "");
-    aula_buf_deinit(&answer);
-    return res;
+    for (size_t k = 0; k < plan->n_tracks; k++)
+        add_producer(peer, &plan->tracks[k], screen[k]);
+    return 1;
 }
 
 /* ---- media.subscribe / media.answer ----------------------------------- */
@@ -377,9 +535,7 @@ static void add_consumers_for(aula_media_peer *peer, const aula_media_peer *q)
         sl->state = AULA_SLOT_OFFERED;
         sl->producer_id = pr->id;
         sl->ssrc = random_u32();
-        snprintf(sl->stream, sizeof sl->stream, "%s", aula_participant_id(q->p));
-        snprintf(sl->track, sizeof sl->track, "%s-%llu",
-                 pr->kind == AULA_MEDIA_AUDIO ? "audio" : "video", (unsigned long long)pr->id);
+        msid_of(q, pr, sl->stream, sizeof sl->stream, sl->track, sizeof sl->track);
     }
 }
 
@@ -395,6 +551,8 @@ json_t *aula_media_subscribe(aula_media_peer *peer, json_t *params, aula_rpc_err
             continue;
         add_consumers_for(peer, q);
         json_array_append_new(states, media_state_json(q));
+        if (q->speaking) /* a newcomer learns who speaks now */
+            aula_participant_notify(peer->p, "room.active_speaker", speaker_json(q));
     }
     size_t live = 0;
     for (size_t i = 0; i < peer->n_slots; i++)
@@ -511,7 +669,7 @@ json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *
     int paused = json_is_true(p);
     peer->paused[kind] = paused;
     for (size_t i = 0; i < peer->n_producers; i++)
-        if (peer->producers[i].kind == kind)
+        if (peer->producers[i].kind == kind && !peer->producers[i].screen)
             send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, peer->producers[i].id, paused);
     json_t *state = media_state_json(peer);
     aula_room_notify(aula_participant_room(peer->p), "participant.media", json_incref(state), NULL);
@@ -520,8 +678,41 @@ json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *
 
 /* ---- worker reports --------------------------------------------------- */
 
+/* The worker heard a new loudest voice in a room (producer 0: nobody).
+ * The room is told once per change of person: a repeated report, or a
+ * person's other audio producer, is no change. */
+static void on_active_speaker(aula_media_sig *ms, const aula_media_active_speaker *a)
+{
+    aula_media_peer *owner = NULL;
+    for (aula_media_peer *peer = ms->peers; peer && a->producer_id; peer = peer->next)
+        for (size_t i = 0; i < peer->n_producers; i++)
+            if (peer->room_key == a->room_key && peer->producers[i].id == a->producer_id)
+                owner = peer;
+    if (a->producer_id && (!owner || owner->speaking))
+        return; /* gone meanwhile, or no change */
+    aula_room *room = owner ? aula_participant_room(owner->p) : NULL;
+    for (aula_media_peer *peer = ms->peers; peer; peer = peer->next) {
+        if (peer->room_key != a->room_key || !peer->speaking)
+            continue;
+        if (!room)
+            room = aula_participant_room(peer->p);
+        if (aula_participant_room(peer->p) == room)
+            peer->speaking = 0;
+    }
+    if (!room)
+        return; /* nobody was speaking, and nobody is */
+    if (owner)
+        owner->speaking = 1;
+    AULA_LOG_DEBUG("media", "active speaker", "room=%s participant=%s", aula_room_id(room),
+                   owner ? aula_participant_id(owner->p) : "-");
+    aula_room_notify(room, "room.active_speaker",
+                     owner ? speaker_json(owner) : json_pack("{s:n}", "participant"), NULL);
+}
+
 void aula_media_sig_on_report(aula_media_sig *ms, const aula_media_msg *m)
 {
+    if (m->type == AULA_MEDIA_ACTIVE_SPEAKER)
+        on_active_speaker(ms, &m->u.active_speaker);
     if (m->type != AULA_MEDIA_TRANSPORT_STATE)
         return;
     const aula_media_transport_report *r = &m->u.transport_report;

@@ -13,6 +13,12 @@
 //   });
 //   await media.start();
 //   media.setMic(false); media.setCamera(false); media.close();
+//   await media.startScreen(track); await media.stopScreen();
+//
+// A screen share is one more video track on the publish connection (a
+// renegotiation: aula keeps the camera and microphone tracks as they are).
+// media.publish names its m-section in `screen`; the others receive it in a
+// stream of its own whose id is the sharer's `screen_stream`.
 
 // Asks for the camera and the microphone. Never throws: resolves with
 // { stream, problem } where problem is null, 'denied', 'nodevice' or
@@ -52,6 +58,8 @@ export class MediaSession {
     this.pub = null;
     this.recv = null;
     this.senders = new Map(); // kind -> RTCRtpSender
+    this.screenTr = null; // the screen share's transceiver
+    this.pubChain = Promise.resolve(); // publish negotiations, one at a time
     this.busy = false; // a subscribe round is running
     this.again = false; // another one was asked for meanwhile
     this.closed = false;
@@ -67,18 +75,40 @@ export class MediaSession {
     await this.subscribe();
   }
 
+  publishPc() {
+    if (!this.pub) {
+      this.pub = new RTCPeerConnection(PC_CONFIG);
+      const pc = this.pub;
+      watch(pc, () => !this.closed && this.pub === pc && this.onFailed('publish'));
+    }
+    return this.pub;
+  }
+
+  // One offer/answer round on the publish connection, queued behind the
+  // one in progress.
+  negotiatePublish() {
+    const run = async () => {
+      if (this.closed || !this.pub) return;
+      const pc = this.pub;
+      await pc.setLocalDescription(await pc.createOffer());
+      const tr = this.screenTr;
+      const screen = tr && tr.mid && !tr.stopped ? [tr.mid] : [];
+      const res = await this.rpc.call('media.publish', { sdp: pc.localDescription.sdp, screen });
+      if (this.closed) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+    };
+    this.pubChain = this.pubChain.catch(() => {}).then(run);
+    return this.pubChain;
+  }
+
   async publish() {
-    const pc = new RTCPeerConnection(PC_CONFIG);
-    this.pub = pc;
+    const pc = this.publishPc();
     for (const track of this.stream.getTracks()) {
       const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [this.stream] });
       this.senders.set(track.kind, tr.sender);
     }
-    watch(pc, () => !this.closed && this.onFailed('publish'));
-    await pc.setLocalDescription(await pc.createOffer());
-    const res = await this.rpc.call('media.publish', { sdp: pc.localDescription.sdp });
+    await this.negotiatePublish();
     if (this.closed) return;
-    await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
     // Pauses chosen before the connection existed still hold.
     for (const [kind, sender] of this.senders) {
       if (sender.track && !sender.track.enabled) await this.pause(kind, true);
@@ -161,6 +191,28 @@ export class MediaSession {
     const sender = this.senders.get('video');
     if (sender) await sender.replaceTrack(on ? t : null).catch(() => {});
     if (this.pub) await this.pause('video', !on);
+  }
+
+  // Shares a screen (a video track from getDisplayMedia).
+  async startScreen(track) {
+    if (this.closed) return;
+    if (this.screenTr) await this.stopScreen();
+    const pc = this.publishPc();
+    this.screenTr = pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
+    await this.negotiatePublish();
+  }
+
+  // Stops the screen share: its m-section is closed, the rest stays.
+  async stopScreen() {
+    const tr = this.screenTr;
+    this.screenTr = null;
+    if (!tr || this.closed) return;
+    tr.stop();
+    await this.negotiatePublish();
+  }
+
+  sharingScreen() {
+    return !!this.screenTr;
   }
 
   // Closes both connections; the local stream stays (for a reconnect).

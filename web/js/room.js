@@ -6,7 +6,8 @@
 import { initI18n, onLangChange, t, tr, formatTime, formatFullTime } from './i18n.js';
 import { RpcClient, RpcError, Codes, wsUrl } from './rpc.js';
 import { getLocalMedia, MediaSession, stopStream } from './media.js';
-import { drawTiles, unblockSound } from './tiles.js';
+import { drawTiles, setActiveSpeaker, unblockSound } from './tiles.js';
+import { drawStage } from './stage.js';
 import { h, copyText, storageGet, storageSet, codePoints, ROOM_ID_RE } from './util.js';
 
 const NAME_KEY = 'aula.name'; // localStorage: the name typed last time
@@ -41,6 +42,10 @@ const el = {
   leave: $('leave'),
   micToggle: $('mic-toggle'),
   camToggle: $('cam-toggle'),
+  screenToggle: $('screen-toggle'),
+  screenLabel: $('screen-label'),
+  stage: $('stage'),
+  stageList: $('stage-list'),
   mediaStatus: $('media-status'),
   tiles: $('tiles'),
   peopleHeading: $('people-heading'),
@@ -84,7 +89,9 @@ const state = {
   localAsked: false, // getUserMedia was asked (once per join)
   media: null, // the MediaSession of the current connection
   streams: new Map(), // participant id -> remote MediaStream
-  mediaStates: new Map(), // participant id -> { audio, video }
+  mediaStates: new Map(), // participant id -> { audio, video, screen, screenStream }
+  screen: null, // this tab's screen share track, or null
+  screenBusy: false, // starting or stopping a share
   micOn: true,
   camOn: true,
 };
@@ -248,6 +255,7 @@ async function connectAndJoin(name) {
   rpc.on('participant.joined', (p) => state.rpc === rpc && onParticipantJoined(p.participant));
   rpc.on('participant.left', (p) => state.rpc === rpc && onParticipantLeft(p.participant));
   rpc.on('chat.message', (m) => state.rpc === rpc && onChatMessage(m));
+  rpc.on('room.active_speaker', (p) => state.rpc === rpc && setActiveSpeaker(el.tiles, p.participant?.id));
   rpc.onClose(() => onConnectionClosed(rpc));
   try {
     const result = await rpc.call('room.join', { room: state.roomId, name });
@@ -470,6 +478,24 @@ function renderPeople() {
   el.people.replaceChildren(...list.map(personEl));
   tr(el.peopleHeading, 'peopleHeading', { n: list.length });
   renderTiles(list);
+  renderStage(list);
+}
+
+// Screen shares take the stage: everyone's who shares (mine too).
+function renderStage(list) {
+  const shares = [];
+  for (const p of list) {
+    const mine = p.id === state.me?.id;
+    let stream = null;
+    if (mine) {
+      stream = state.screen ? (state.screenStream ||= new MediaStream([state.screen])) : null;
+    } else {
+      const st = state.mediaStates.get(p.id);
+      stream = st && st.screen ? state.streams.get(st.screenStream) || null : null;
+    }
+    if (stream) shares.push({ id: p.id, name: p.name, stream, mine });
+  }
+  drawStage(el.stage, el.stageList, shares);
 }
 
 function onParticipantJoined(p) {
@@ -518,7 +544,17 @@ async function startMedia(rpc) {
     },
     onState: (st) => {
       if (state.media !== media || !st || !st.participant) return;
-      state.mediaStates.set(st.participant, { audio: !!st.audio, video: !!st.video });
+      const before = state.mediaStates.get(st.participant);
+      state.mediaStates.set(st.participant, {
+        audio: !!st.audio,
+        video: !!st.video,
+        screen: !!st.screen,
+        screenStream: st.screen ? st.screen_stream : null,
+      });
+      const who = state.people.get(st.participant);
+      if (st.screen && !(before && before.screen) && who && !state.myIds.has(who.id)) {
+        announce(t('announceScreen', { name: who.name }));
+      }
       renderPeople();
     },
     onFailed: () => state.media === media && setMediaStatus('mediaConnFailed'),
@@ -539,6 +575,7 @@ async function startMedia(rpc) {
 function closeMedia({ keepLocal }) {
   if (state.media) state.media.close();
   state.media = null;
+  endScreen();
   state.streams.clear();
   state.mediaStates.clear();
   if (!keepLocal) {
@@ -568,6 +605,78 @@ function updateMediaButtons() {
     btn.setAttribute('aria-pressed', String(on));
     btn.classList.toggle('off', !on);
   }
+  el.screenToggle.hidden = !state.media || !canShareScreen();
+  el.screenToggle.setAttribute('aria-pressed', String(!!state.screen));
+  el.screenToggle.disabled = state.screenBusy;
+  el.screenLabel.dataset.i18n = state.screen ? 'stopSharing' : 'shareScreen';
+  el.screenLabel.textContent = t(el.screenLabel.dataset.i18n);
+}
+
+function canShareScreen() {
+  return !!(window.__aulaTestScreenTrack ||
+    (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia));
+}
+
+// A screen as one video track; tests may hand one in (a canvas stream).
+async function getScreenTrack() {
+  if (window.__aulaTestScreenTrack) return window.__aulaTestScreenTrack();
+  const s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+  return s.getVideoTracks()[0];
+}
+
+async function toggleScreen() {
+  if (state.screenBusy || !state.media) return;
+  state.screenBusy = true;
+  updateMediaButtons();
+  const media = state.media;
+  try {
+    if (state.screen) {
+      endScreen();
+      await media.stopScreen();
+    } else {
+      let track;
+      try {
+        track = await getScreenTrack();
+      } catch (e) {
+        // The person chose nothing: not an error worth a message.
+        if (!(e && e.name === 'NotAllowedError')) setMediaStatus('screenFailed');
+        return;
+      }
+      if (!track || state.media !== media) {
+        if (track) track.stop();
+        return;
+      }
+      state.screen = track;
+      state.screenStream = null;
+      // The browser's own "Stop sharing" bar ends the track.
+      track.addEventListener('ended', () => {
+        if (state.screen !== track) return;
+        endScreen();
+        updateMediaButtons();
+        renderPeople();
+        if (state.media === media) media.stopScreen().catch((e) => console.warn('media: stop sharing failed:', e));
+      });
+      renderPeople();
+      await media.startScreen(track);
+    }
+  } catch (e) {
+    if (state.media === media) {
+      console.warn('media: screen sharing failed:', e);
+      setMediaStatus('screenFailed', e instanceof RpcError ? e.message : null);
+    }
+  } finally {
+    state.screenBusy = false;
+    updateMediaButtons();
+    renderPeople();
+  }
+}
+
+// Forgets (and stops) this tab's screen track.
+function endScreen() {
+  const track = state.screen;
+  state.screen = null;
+  state.screenStream = null;
+  if (track) track.stop();
 }
 
 async function toggleMic() {
@@ -859,6 +968,7 @@ el.loadEarlier.addEventListener('click', loadEarlier);
 el.leave.addEventListener('click', leave);
 el.micToggle.addEventListener('click', toggleMic);
 el.camToggle.addEventListener('click', toggleCamera);
+el.screenToggle.addEventListener('click', toggleScreen);
 el.copyInvite.addEventListener('click', copyInvite);
 el.retryLoad.addEventListener('click', start);
 el.joinAgain.addEventListener('click', () => {

@@ -6,6 +6,7 @@ import { t } from './i18n.js';
 import { h } from './util.js';
 
 let soundBlocked = false; // autoplay with sound was refused once
+let speakerId = null; // the participant aula last named as the active speaker
 
 function offFlag(key, testid) {
   const flag = h('span', { class: 'tile-flag', 'data-testid': testid, role: 'img' });
@@ -52,7 +53,31 @@ export function drawTiles(container, list, ctx) {
     tile.querySelector('.tile-name').textContent = p.name;
     video.setAttribute('aria-label', p.name);
     tile.querySelector('.tile-flags').replaceChildren(...flags(mine ? ctx.localState : ctx.states.get(p.id)));
+    markSpeaker(tile);
   }
+}
+
+// room.active_speaker: highlights that person's tile (id null: nobody).
+// Kept across renders, so a tile drawn later gets it too.
+export function setActiveSpeaker(container, id) {
+  speakerId = id ?? null;
+  for (const tile of container.children) markSpeaker(tile);
+}
+
+// The highlight is an outline (CSS .speaking) plus a visible "speaking"
+// badge in the caption, which screen readers read with the name.
+function markSpeaker(tile) {
+  const on = speakerId !== null && tile.dataset.participant === speakerId;
+  tile.classList.toggle('speaking', on);
+  if (on) tile.dataset.speaking = 'true';
+  else delete tile.dataset.speaking;
+  let badge = tile.querySelector('.tile-speaking');
+  if (on && !badge) {
+    badge = h('span', { class: 'tile-speaking', 'data-testid': 'tile-speaking' });
+    tile.querySelector('.tile-name').after(badge);
+  }
+  if (on) badge.textContent = t('speaking');
+  else badge?.remove();
 }
 
 function play(video, mine, onSoundBlocked) {
