@@ -102,6 +102,18 @@ static void render_workers(const aula_node_status *st, aula_buf *out)
     for (size_t i = 0; i < st->n_workers; i++)
         aula_buf_printf(out, "aula_media_udp_received_total{worker=\"%d\"} %llu\n",
                         st->workers[i].id, (unsigned long long)st->workers[i].load.rx_datagrams);
+    family(out, "aula_media_udp_sent_total", "counter", "UDP datagrams handed to the kernel.");
+    for (size_t i = 0; i < st->n_workers; i++)
+        aula_buf_printf(out, "aula_media_udp_sent_total{worker=\"%d\"} %llu\n", st->workers[i].id,
+                        (unsigned long long)st->workers[i].load.tx_datagrams);
+    family(out, "aula_media_udp_batches_total", "counter",
+           "recvmmsg and sendmmsg calls that moved at least one datagram.");
+    for (size_t i = 0; i < st->n_workers; i++) {
+        aula_buf_printf(out, "aula_media_udp_batches_total{worker=\"%d\",dir=\"recv\"} %llu\n",
+                        st->workers[i].id, (unsigned long long)st->workers[i].load.rx_batches);
+        aula_buf_printf(out, "aula_media_udp_batches_total{worker=\"%d\",dir=\"send\"} %llu\n",
+                        st->workers[i].id, (unsigned long long)st->workers[i].load.tx_batches);
+    }
     family(out, "aula_media_udp_dropped_total", "counter",
            "UDP datagrams dropped before any allocation, by reason.");
     for (size_t i = 0; i < st->n_workers; i++)

@@ -5,10 +5,55 @@
 #include "sfu/engine.h"
 #include "sfu/msg_queue.h"
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Internal message: ends the worker's loop. */
 #define MSG_STOP 100
+
+/* What is batched, and why.
+ *
+ * Receive: the UDP handle is opened with UV_UDP_RECVMMSG, so libuv reads
+ * with one recvmmsg(2) as many datagrams as the buffer from on_udp_alloc
+ * has 64 KiB chunks (libuv 1.44 cuts it into UV__UDP_DGRAM_MAXSIZE = 64 KiB
+ * chunks, at most 20). It then calls on_udp_recv once per datagram with
+ * UV_UDP_MMSG_CHUNK and a pointer into its chunk, and once more with
+ * UV_UDP_MMSG_FREE (nread 0) when the batch is done; a read that found
+ * nothing or failed ends with a call without UV_UDP_MMSG_CHUNK too. The
+ * buffer is one preallocated array per worker, reused for every batch.
+ *
+ * Send: everything the engine sends while it handles one received batch,
+ * one timer tick or one drain of the inbox is copied into a slot of a
+ * preallocated queue and leaves with one sendmmsg(2) at the end of that
+ * unit of work (or earlier when the queue is full). The copy (at most
+ * SEND_SLOT_BYTES, usually about 1.2 KB: tens of nanoseconds) costs little
+ * next to the SRTP protect before it (ENVIRONMENT.md: 0.25-1.3 M protects
+ * per second on one core) and the sendmmsg after it (about 0.7 M/s);
+ * protecting straight into a slot would need a "give me a send buffer"
+ * call through engine, transport and router, left for a later change.
+ *
+ * Backpressure: a datagram the kernel does not take now (EAGAIN: the
+ * socket buffer is full) is dropped and counted as SEND_FAILED, as is the
+ * rest of that batch. Keeping it for a writable watcher would only delay
+ * media that is already late and grow memory under overload; RTP tolerates
+ * loss (NACK and PLI repair it), DTLS and STUN retransmit. */
+#define RECV_CHUNK 65536 /* UV__UDP_DGRAM_MAXSIZE in libuv 1.44 */
+#define RECV_CHUNKS 16   /* datagrams per recvmmsg; libuv caps it at 20 */
+#define SEND_SLOTS 256
+/* The largest datagram the engine sends: an RTP or RTCP packet of
+ * AULA_ROUTER_MAX_RTP plus the SRTP trailer; DTLS records and STUN answers
+ * are smaller. Anything larger bypasses the queue (send_direct). */
+#define SEND_SLOT_BYTES 1536
+
+typedef struct send_queue {
+    unsigned len; /* slots in use, oldest first */
+    struct mmsghdr msgs[SEND_SLOTS];
+    struct iovec iov[SEND_SLOTS];
+    struct sockaddr_in6 to[SEND_SLOTS]; /* large enough for either family */
+    uint8_t data[SEND_SLOTS][SEND_SLOT_BYTES];
+} send_queue;
 
 struct aula_worker {
     int id;
@@ -34,7 +79,10 @@ struct aula_worker {
     aula_worker_load load;
     uint64_t last_report_ns;
     uint64_t last_idle_ns;
-    char rx_buf[65536]; /* one datagram at a time; never allocated per packet */
+    int fd;        /* the UDP handle's socket, for sendmmsg */
+    send_queue tx; /* flushed at the end of each unit of work */
+    /* recvmmsg chunks; never allocated per packet or per batch. */
+    char rx_buf[RECV_CHUNKS * RECV_CHUNK];
 };
 
 static const char *const drop_labels[] = {
@@ -77,6 +125,7 @@ static int classify_drop(unsigned char first)
 }
 
 static void on_timer(uv_timer_t *t);
+static void flush_sends(aula_worker *w);
 
 /* Re-arms the one timer after anything that may have changed the engine's
  * next deadline. */
@@ -95,19 +144,72 @@ static void on_timer(uv_timer_t *t)
 {
     aula_worker *w = t->data;
     aula_media_engine_handle_timeout(w->engine, uv_now(&w->loop));
+    flush_sends(w);
     arm_timer(w);
 }
 
-/* Sends without queueing: a datagram the kernel cannot take now is dropped
- * (RTP tolerates loss; DTLS and STUN retransmit). One send per packet for
- * now; sendmmsg batching is a later optimisation. */
+/* Sends everything queued with as few sendmmsg calls as the kernel
+ * allows; see "Backpressure" above for what is dropped. */
+static void flush_sends(aula_worker *w)
+{
+    send_queue *q = &w->tx;
+    unsigned done = 0;
+    while (done < q->len) {
+        int n = sendmmsg(w->fd, q->msgs + done, q->len - done, 0);
+        if (n > 0) {
+            done += (unsigned)n;
+            w->load.tx_datagrams += (uint64_t)n;
+            w->load.tx_batches++;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            w->load.dropped[AULA_DROP_SEND_FAILED] += q->len - done;
+            break;
+        } else {
+            /* An error of the first datagram alone (EMSGSIZE, EPERM from a
+             * firewall, ENETUNREACH): drop it and send the rest. */
+            w->load.dropped[AULA_DROP_SEND_FAILED]++;
+            done++;
+        }
+    }
+    q->len = 0;
+}
+
+/* A datagram too large for a slot: sent on its own, after what is queued
+ * so that the order is kept. */
+static void send_direct(aula_worker *w, const struct sockaddr *to, const uint8_t *buf, size_t len)
+{
+    flush_sends(w);
+    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+    if (uv_udp_try_send(&w->udp, &b, 1, to) < 0)
+        w->load.dropped[AULA_DROP_SEND_FAILED]++;
+    else
+        w->load.tx_datagrams++;
+}
+
+/* The engine's send callback: copies the datagram into the next slot (see
+ * the comment at the top for why a copy). */
 static void engine_send(void *ud, const struct sockaddr *to, const uint8_t *buf, size_t len)
 {
     aula_worker *w = ud;
-    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-    int rc = uv_udp_try_send(&w->udp, &b, 1, to);
-    if (rc < 0)
-        w->load.dropped[AULA_DROP_SEND_FAILED]++;
+    send_queue *q = &w->tx;
+    socklen_t tolen =
+        to->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (len > SEND_SLOT_BYTES) {
+        send_direct(w, to, buf, len);
+        return;
+    }
+    if (q->len == SEND_SLOTS)
+        flush_sends(w);
+    unsigned i = q->len++;
+    memcpy(q->data[i], buf, len);
+    memcpy(&q->to[i], to, tolen);
+    q->iov[i].iov_base = q->data[i];
+    q->iov[i].iov_len = len;
+    q->msgs[i].msg_hdr.msg_name = &q->to[i];
+    q->msgs[i].msg_hdr.msg_namelen = tolen;
+    q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
+    q->msgs[i].msg_hdr.msg_iovlen = 1;
 }
 
 static void engine_report(void *ud, const aula_media_msg *m)
@@ -127,29 +229,42 @@ static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(w->rx_buf, sizeof w->rx_buf);
 }
 
-/* One datagram per callback; recvmmsg batching is a later optimisation. */
-static void on_udp_recv(uv_udp_t *udp, ssize_t n, const uv_buf_t *buf, const struct sockaddr *addr,
-                        unsigned flags)
+static void handle_datagram(aula_worker *w, const uv_buf_t *buf, size_t n,
+                            const struct sockaddr *addr)
 {
-    aula_worker *w = udp->data;
-    (void)flags;
-    if (n < 0) {
-        AULA_LOG_DEBUG("worker", "udp receive error", "worker=%d err=%s", w->id,
-                       uv_err_name((int)n));
-        return;
-    }
-    if (n == 0 || !addr)
-        return; /* libuv's "nothing more to read" */
     w->load.rx_datagrams++;
     if (!w->engine) {
         w->load.dropped[classify_drop((unsigned char)buf->base[0])]++;
         return;
     }
     int reason = aula_media_engine_handle_datagram(w->engine, uv_now(&w->loop), addr,
-                                                   (uint8_t *)buf->base, (size_t)n);
+                                                   (uint8_t *)buf->base, n);
     if (reason >= 0 && reason < AULA_DROP_N)
         w->load.dropped[reason]++;
-    arm_timer(w);
+}
+
+/* Called once per datagram of a recvmmsg batch (UV_UDP_MMSG_CHUNK), then
+ * once without that flag when the batch is over: that call flushes what
+ * the batch made the engine send. */
+static void on_udp_recv(uv_udp_t *udp, ssize_t n, const uv_buf_t *buf, const struct sockaddr *addr,
+                        unsigned flags)
+{
+    aula_worker *w = udp->data;
+    if (!(flags & UV_UDP_MMSG_CHUNK)) {
+        if (flags & UV_UDP_MMSG_FREE)
+            w->load.rx_batches++;
+        else if (n > 0)
+            w->load.rx_batches++; /* recvmmsg unavailable: a batch of one */
+        else if (n < 0)
+            AULA_LOG_DEBUG("worker", "udp receive error", "worker=%d err=%s", w->id,
+                           uv_err_name((int)n));
+    }
+    if (n > 0 && addr)
+        handle_datagram(w, buf, (size_t)n, addr);
+    if (!(flags & UV_UDP_MMSG_CHUNK) && w->engine) {
+        flush_sends(w);
+        arm_timer(w);
+    }
 }
 
 static void report_load(aula_worker *w, uint64_t seq)
@@ -191,6 +306,7 @@ static void on_worker_msg(void *ud, const void *msg)
     case AULA_WORKER_MEDIA:
         if (w->engine) {
             aula_media_engine_handle_msg(w->engine, uv_now(&w->loop), &m->media);
+            flush_sends(w);
             arm_timer(w);
         }
         break;
@@ -214,7 +330,8 @@ static void worker_main(void *arg)
 {
     aula_worker *w = arg;
     w->last_report_ns = uv_hrtime();
-    AULA_LOG_DEBUG("worker", "started", "worker=%d port=%d", w->id, w->port);
+    AULA_LOG_DEBUG("worker", "started", "worker=%d port=%d recvmmsg=%d", w->id, w->port,
+                   uv_udp_using_recvmmsg(&w->udp));
     /* An unasked pong (seq 0) tells the control plane the loop runs. */
     report_load(w, 0);
     uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -242,6 +359,25 @@ static void on_control_wake(uv_async_t *a)
     aula_msg_queue_drain(&w->outbox, on_control_msg, w);
 }
 
+/* Socket buffers of the media port. Media arrives in bursts (a keyframe is
+ * dozens of packets at once) and the worker thread can be descheduled on a
+ * busy machine: a few MiB let the kernel hold them meanwhile instead of
+ * dropping them. The kernel caps the value at net.core.rmem_max /
+ * wmem_max; what was granted is logged. */
+#define SOCKET_BUFFER_BYTES (4 * 1024 * 1024)
+
+static void grow_socket_buffers(aula_worker *w)
+{
+    int rcv = SOCKET_BUFFER_BYTES, snd = SOCKET_BUFFER_BYTES;
+    uv_recv_buffer_size((uv_handle_t *)&w->udp, &rcv);
+    uv_send_buffer_size((uv_handle_t *)&w->udp, &snd);
+    rcv = 0;
+    snd = 0;
+    uv_recv_buffer_size((uv_handle_t *)&w->udp, &rcv);
+    uv_send_buffer_size((uv_handle_t *)&w->udp, &snd);
+    AULA_LOG_DEBUG("worker", "socket buffers", "worker=%d rcvbuf=%d sndbuf=%d", w->id, rcv, snd);
+}
+
 static int bind_udp(aula_worker *w, const char *host, int port)
 {
     struct sockaddr_storage ss;
@@ -257,6 +393,12 @@ static int bind_udp(aula_worker *w, const char *host, int port)
     rc = uv_udp_getsockname(&w->udp, (struct sockaddr *)&ss, &len);
     if (rc != 0)
         return rc;
+    uv_os_fd_t fd;
+    rc = uv_fileno((const uv_handle_t *)&w->udp, &fd);
+    if (rc != 0)
+        return rc;
+    w->fd = fd;
+    grow_socket_buffers(w);
     w->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                              : ((struct sockaddr_in *)&ss)->sin_port);
     return uv_udp_recv_start(&w->udp, on_udp_alloc, on_udp_recv);
@@ -276,7 +418,8 @@ static int init_worker_side(aula_worker *w, const aula_worker_config *cfg)
     uv_timer_init(&w->loop, &w->timer);
     if ((rc = uv_async_init(&w->loop, &w->worker_wake, on_worker_wake)) == 0 &&
         (rc = aula_msg_queue_init(&w->inbox, sizeof(aula_worker_msg), &w->worker_wake)) == 0) {
-        if ((rc = uv_udp_init(&w->loop, &w->udp)) == 0)
+        /* AF_UNSPEC: the socket is created by the bind, for either family. */
+        if ((rc = uv_udp_init_ex(&w->loop, &w->udp, AF_UNSPEC | UV_UDP_RECVMMSG)) == 0)
             rc = bind_udp(w, cfg->media_host, cfg->media_port);
         if (rc == 0) {
             if (cfg->identity) {

@@ -8,6 +8,8 @@
  * messages; one timer follows the engine's next deadline. Without an
  * identity (tests) every datagram is dropped and counted by its RFC 7983
  * first-byte class. Dropped datagrams are counted by reason either way.
+ * Datagrams are read with recvmmsg and written with sendmmsg in batches
+ * (see the comment at the top of worker.c).
  *
  * Thread: aula_worker_start/send/stop are called on the control thread;
  * cb->on_message runs on the control thread too. */
@@ -38,6 +40,9 @@ enum aula_worker_msg_type {
 typedef struct aula_worker_load {
     double busy;                   /* fraction of wall time the loop was not idle since last pong */
     uint64_t rx_datagrams;         /* received on the media port since start */
+    uint64_t rx_batches;           /* recvmmsg calls that returned datagrams */
+    uint64_t tx_datagrams;         /* handed to the kernel since start */
+    uint64_t tx_batches;           /* sendmmsg calls that sent at least one */
     uint64_t dropped[AULA_DROP_N]; /* since start, by reason */
     uint32_t transports;           /* live transports */
 } aula_worker_load;
