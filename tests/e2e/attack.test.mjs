@@ -217,30 +217,35 @@ test('a flood of junk and bad STUN: the call goes on, every drop is counted', as
   const sent = datagrams.length;
   assert.ok(Date.now() - t0 < 15000, 'the flood took too long');
 
-  // Counters settle: poll until they stop moving (two equal readings of the
-  // flood's reasons), with a timeout.
+  // Counters settle: poll until they stop moving, with a timeout. /metrics
+  // shows the workers' counters as of their last pong, sent once a second,
+  // so "not moving" must hold across more than one pong: three equal
+  // readings 1.1 s apart.
   const reasons = Object.keys(expected);
   let prev = null;
+  let stable = 0;
   const settled = await poll(async () => {
     const m = await metrics();
     const got = Object.fromEntries(reasons.map((r) => [r, (m.dropped[r] || 0) - (before0.dropped[r] || 0)]));
     const received = m.received - before0.received;
     const key = JSON.stringify(got);
-    const ok = key === prev && received >= sent * 0.99;
+    stable = key === prev ? stable + 1 : 0;
     prev = key;
-    return { ok, received, got, expected };
-  }, { timeout: 10000, interval: 500, what: 'the drop counters settle' });
+    return { ok: stable >= 2 && received >= sent * 0.99, received, got, expected };
+  }, { timeout: 20000, interval: 1100, what: 'the drop counters settle' });
   assert.ok(settled.received >= sent * 0.99, `received ${settled.received}`);
   // Exact equality (got == expected) holds on an idle machine, but on a
-  // loaded one loopback UDP loses a few datagrams when the worker's socket
-  // buffer overflows (seen: 35 of 11,000 with the machine busy). Nothing
-  // else can add to these reasons (no legitimate sender produces them), so:
-  // every reason between 99% of what was sent and exactly what was sent,
-  // and the sum at least 99% of the datagrams sent.
+  // loaded one loopback UDP may lose a few datagrams if the worker's socket
+  // buffer overflows. And one legitimate sender adds to stun_no_transport:
+  // a browser's consent check to a receive transport aula just replaced
+  // (seen: 1 or 2 during a test). So: every reason between 99% of what was
+  // sent and what was sent (stun_no_transport: + 10), and the sum at least
+  // 99% of the datagrams sent.
   const total = reasons.reduce((n, r) => n + settled.got[r], 0);
   assert.ok(total >= sent * 0.99, `drops ${total} of ${sent}: ${JSON.stringify(settled)}`);
   for (const r of reasons) {
-    assert.ok(settled.got[r] >= expected[r] * 0.99 && settled.got[r] <= expected[r],
+    const slack = r === 'stun_no_transport' ? 10 : 0;
+    assert.ok(settled.got[r] >= expected[r] * 0.99 && settled.got[r] <= expected[r] + slack,
       `${r}: ${settled.got[r]}, expected ${expected[r]}`);
   }
 
