@@ -53,6 +53,36 @@ static void add_ext(aula_media_section_answer *sa, const aula_sdp_media *m, cons
     *id = (uint8_t)v;
 }
 
+/* RFC 8853 section 5.1: the layers of a=simulcast:send, lowest first (the
+ * order the page lists its encodings in); paused rids and alternatives
+ * after the first are left out, and at most AULA_MEDIA_MAX_LAYERS are
+ * taken. Each needs an a=rid:<id> send line. Returns the layer count. */
+static size_t plan_simulcast(const aula_sdp_media *m, aula_media_section_answer *sa,
+                             aula_media_producer_add *t)
+{
+    for (size_t i = 0; i < m->simulcast.n_send && sa->n_rids < AULA_MEDIA_MAX_LAYERS; i++) {
+        const aula_sdp_sim_alt *alt = &m->simulcast.send[i].alts[0];
+        if (m->simulcast.send[i].n_alts == 0 || alt->paused ||
+            strlen(alt->rid) > AULA_MEDIA_RID_MAX)
+            continue;
+        size_t j = 0;
+        while (j < m->n_rids && !(m->rids[j].send && !strcmp(m->rids[j].id, alt->rid)))
+            j++;
+        if (j == m->n_rids)
+            continue;
+        sa->rids[sa->n_rids] = (aula_sdp_rid){.id = alt->rid, .send = false, .params = ""};
+        sa->simulcast.recv[sa->n_rids].alts[0] = (aula_sdp_sim_alt){.rid = alt->rid};
+        sa->simulcast.recv[sa->n_rids].n_alts = 1;
+        aula_media_layer *l = &t->layers[sa->n_rids];
+        snprintf(l->rid, sizeof l->rid, "%s", alt->rid);
+        l->spatial = (uint8_t)sa->n_rids;
+        sa->n_rids++;
+    }
+    sa->simulcast.n_recv = sa->n_rids;
+    t->n_layers = (uint8_t)sa->n_rids;
+    return sa->n_rids;
+}
+
 /* Fills sa for one offered section, or leaves it rejected with a reason.
  * Returns 1 when accepted. */
 static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_plan *plan,
@@ -68,15 +98,27 @@ static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_
     if (!c)
         return set_why(why, why_len, "m-section %zu: %s", idx,
                        audio ? "no opus codec" : "no VP8 codec");
-    uint32_t ssrc, rtx_ssrc;
-    if (section_ssrcs(m, &ssrc, &rtx_ssrc) != 0)
+    uint32_t ssrc = 0, rtx_ssrc = 0;
+    /* Simulcast with rids (RFC 8853): no a=ssrc; the worker learns the
+     * SSRCs from the rid header extension, which must be offered. */
+    int sim = !audio && m->has_simulcast && m->simulcast.n_send > 0;
+    if (sim && (!aula_sdp_find_extmap(m, AULA_SDP_EXT_RID) ||
+                aula_sdp_find_extmap(m, AULA_SDP_EXT_RID) > 255))
         return set_why(why, why_len, "m-section %zu: %s", idx,
-                       m->n_rids ? "simulcast with rids is not supported yet" : "no a=ssrc");
+                       "simulcast needs the rtp-stream-id header extension");
+    if (!sim && section_ssrcs(m, &ssrc, &rtx_ssrc) != 0)
+        return set_why(why, why_len, "m-section %zu: %s", idx, "no a=ssrc");
     if (plan->n_tracks >= AULA_MEDIA_MAX_PRODUCERS)
         return set_why(why, why_len, "m-section %zu: %s", idx, "too many tracks");
 
-    aula_media_producer_add *t = &plan->tracks[plan->n_tracks++];
+    aula_media_producer_add *t = &plan->tracks[plan->n_tracks];
     memset(t, 0, sizeof *t);
+    if (sim && plan_simulcast(m, sa, t) == 0) {
+        memset(sa, 0, sizeof *sa);
+        return set_why(why, why_len, "m-section %zu: %s", idx, "no usable simulcast layer");
+    }
+    plan->n_tracks++;
+    snprintf(t->mid, sizeof t->mid, "%s", strlen(m->mid) <= AULA_MEDIA_MID_MAX ? m->mid : "");
     t->kind = audio ? AULA_MEDIA_AUDIO : AULA_MEDIA_VIDEO;
     t->ssrc = ssrc;
     t->payload_type = c->pt;
@@ -92,7 +134,7 @@ static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_
             if (aula_sdp_codec_has_fb(c, video_fb[i]))
                 sa->fb[0][sa->codecs[0].n_fb++] = video_fb[i];
         const aula_sdp_codec *rtx = aula_sdp_find_rtx(m, c->pt);
-        if (rtx && rtx_ssrc) {
+        if (rtx && (rtx_ssrc || sim)) {
             sa->codecs[1] = *rtx;
             sa->codecs[1].fb = NULL;
             sa->codecs[1].n_fb = 0;
@@ -105,6 +147,10 @@ static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_
     if (audio)
         add_ext(sa, m, AULA_SDP_EXT_AUDIO_LEVEL, &plan->ext.audio_level);
     add_ext(sa, m, AULA_SDP_EXT_ABS_SEND_TIME, &plan->ext.abs_send_time);
+    if (sim) {
+        add_ext(sa, m, AULA_SDP_EXT_RID, &plan->ext.rid);
+        add_ext(sa, m, AULA_SDP_EXT_REPAIRED_RID, &plan->ext.repaired_rid);
+    }
     if (plan->remote_fp.len == 0)
         plan->remote_fp = m->fingerprint;
     return 1;
@@ -164,6 +210,9 @@ int aula_media_write_answer(const aula_sdp *offer, const aula_media_publish_plan
         om->n_codecs = sa->n_codecs;
         om->extmaps = sa->extmaps;
         om->n_extmaps = sa->n_extmaps;
+        om->rids = sa->rids;
+        om->n_rids = sa->n_rids;
+        om->simulcast = sa->n_rids ? &sa->simulcast : NULL;
     }
     aula_sdp_out d = {
         .session_id = session_id,

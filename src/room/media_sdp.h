@@ -27,7 +27,8 @@ typedef struct aula_media_producer {
     uint64_t id;
     aula_media_kind kind;
     uint32_t ssrc; /* the browser's: a republish keeps a producer whose SSRC stays */
-    int screen;    /* a screen share (video), not the camera */
+    char mid[AULA_MEDIA_MID_MAX + 1]; /* identifies a simulcast track (ssrc 0) instead */
+    int screen;                       /* a screen share (video), not the camera */
 } aula_media_producer;
 
 /* One m-section of a receive transport's offer. FREE: offered as port 0
@@ -49,6 +50,7 @@ typedef struct aula_media_slot {
     uint32_t ssrc;
     char stream[32]; /* msid stream: the publisher's participant id, "<id>-screen" for a screen */
     char track[32];  /* msid track: "video-17", "audio-16", "screen-18" */
+    int pref_layer;  /* media.setPreferredLayer: layer + 1, 0 when not set */
 } aula_media_slot;
 
 struct aula_media_peer {
@@ -84,8 +86,12 @@ typedef struct aula_media_section_answer {
     aula_sdp_codec codecs[2]; /* the codec, then its rtx */
     size_t n_codecs;
     const char *fb[2][4];
-    aula_sdp_extmap extmaps[3];
+    aula_sdp_extmap extmaps[5];
     size_t n_extmaps;
+    /* Simulcast: the accepted rids, answered "recv" (RFC 8853 section 5.3). */
+    aula_sdp_rid rids[AULA_MEDIA_MAX_LAYERS];
+    size_t n_rids;
+    aula_sdp_simulcast simulcast;
 } aula_media_section_answer;
 
 typedef struct aula_media_publish_plan {

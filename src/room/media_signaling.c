@@ -433,6 +433,8 @@ static void add_producer(aula_media_peer *peer, const aula_media_producer_add *t
     send_msg(peer, &m);
     peer->producers[peer->n_producers++] = (aula_media_producer){
         .id = pa.producer_id, .kind = pa.kind, .ssrc = pa.ssrc, .screen = screen};
+    snprintf(peer->producers[peer->n_producers - 1].mid, sizeof peer->producers[0].mid, "%s",
+             pa.n_layers ? pa.mid : "");
     if (!screen && peer->paused[pa.kind])
         send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, pa.producer_id, 1);
 }
@@ -448,9 +450,11 @@ static int update_producers(aula_media_peer *peer, const aula_media_publish_plan
     for (size_t i = 0; i < peer->n_producers;) {
         const aula_media_producer *pr = &peer->producers[i];
         size_t k = 0;
-        while (k < plan->n_tracks &&
-               !(plan->tracks[k].ssrc == pr->ssrc && plan->tracks[k].kind == pr->kind &&
-                 screen[k] == pr->screen && !kept[k]))
+        while (
+            k < plan->n_tracks &&
+            !(plan->tracks[k].ssrc == pr->ssrc && plan->tracks[k].kind == pr->kind &&
+              (pr->ssrc || (plan->tracks[k].n_layers && !strcmp(plan->tracks[k].mid, pr->mid))) &&
+              screen[k] == pr->screen && !kept[k]))
             k++;
         if (k < plan->n_tracks) {
             kept[k] = 1;
@@ -598,6 +602,16 @@ static void create_receive_transport(aula_media_peer *peer, const aula_sdp_finge
     peer->recv_created = 1;
 }
 
+static void send_preferred(aula_media_peer *peer, const aula_media_slot *sl)
+{
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_CONSUMER_SET_PREFERRED;
+    m.u.target.id = sl->consumer_id;
+    m.u.target.layer = sl->pref_layer - 1;
+    send_msg(peer, &m);
+}
+
 static void add_consumer(aula_media_peer *peer, aula_media_slot *sl)
 {
     aula_media_msg m;
@@ -615,6 +629,8 @@ static void add_consumer(aula_media_peer *peer, aula_media_slot *sl)
     sl->state = AULA_SLOT_ACTIVE;
     if (sl->kind == AULA_MEDIA_VIDEO)
         send_target(peer, AULA_MEDIA_KEYFRAME_REQUEST, sl->producer_id, 0);
+    if (sl->pref_layer)
+        send_preferred(peer, sl);
 }
 
 json_t *aula_media_answer(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
@@ -648,6 +664,43 @@ json_t *aula_media_answer(aula_media_peer *peer, json_t *params, aula_rpc_error 
     aula_sdp_free(ans);
     peer->offer_pending = 0;
     return json_object();
+}
+
+/* ---- media.setPreferredLayer ------------------------------------------ */
+
+/* The viewer wants at most layer of the camera video of participant: each
+ * slot showing it remembers that (a consumer added later gets it too), and
+ * the active ones tell the worker at once. */
+json_t *aula_media_set_preferred_layer(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
+{
+    json_t *who = params ? json_object_get(params, "participant") : NULL;
+    json_t *l = params ? json_object_get(params, "layer") : NULL;
+    if (!json_is_string(who))
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "participant: expected a string");
+    if (!json_is_integer(l) || json_integer_value(l) < 0 ||
+        json_integer_value(l) >= AULA_MEDIA_MAX_LAYERS)
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "layer: expected 0, 1 or 2");
+    int layer = (int)json_integer_value(l);
+    const aula_media_peer *pub = NULL;
+    for (const aula_media_peer *q = peer->ms->peers; q && !pub; q = q->next)
+        if (same_room(q, peer) && !strcmp(aula_participant_id(q->p), json_string_value(who)))
+            pub = q;
+    if (!pub)
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "participant: not in this room");
+    for (size_t i = 0; i < pub->n_producers; i++) {
+        const aula_media_producer *pr = &pub->producers[i];
+        if (pr->kind != AULA_MEDIA_VIDEO || pr->screen)
+            continue;
+        for (size_t k = 0; k < peer->n_slots; k++) {
+            aula_media_slot *sl = &peer->slots[k];
+            if (sl->producer_id != pr->id)
+                continue;
+            sl->pref_layer = layer + 1;
+            if (sl->state == AULA_SLOT_ACTIVE)
+                send_preferred(peer, sl);
+        }
+    }
+    return json_pack("{s:s,s:i}", "participant", json_string_value(who), "layer", layer);
 }
 
 /* ---- media.pause ------------------------------------------------------ */

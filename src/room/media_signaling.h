@@ -55,6 +55,9 @@ json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error
 json_t *aula_media_subscribe(aula_media_peer *peer, json_t *params, aula_rpc_error *err);
 json_t *aula_media_answer(aula_media_peer *peer, json_t *params, aula_rpc_error *err);
 json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *err);
+/* media.setPreferredLayer {participant, layer}: the highest simulcast layer
+ * of that participant's camera the caller wants (docs/protocol.md). */
+json_t *aula_media_set_preferred_layer(aula_media_peer *peer, json_t *params, aula_rpc_error *err);
 
 /* A report from a worker (TRANSPORT_STATE, ACTIVE_SPEAKER). */
 void aula_media_sig_on_report(aula_media_sig *ms, const aula_media_msg *m);

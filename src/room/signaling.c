@@ -234,6 +234,12 @@ static json_t *m_media_pause(void *ctx, json_t *params, aula_rpc_error *err)
     return peer ? aula_media_pause(peer, params, err) : NULL;
 }
 
+static json_t *m_media_set_preferred_layer(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    aula_media_peer *peer = media_peer(ctx, err);
+    return peer ? aula_media_set_preferred_layer(peer, params, err) : NULL;
+}
+
 /* Token bucket: chat_burst lines at once, one more every chat_refill_ms. */
 static int chat_allowed(session *s)
 {
@@ -312,10 +318,15 @@ static json_t *m_chat_history(void *ctx, json_t *params, aula_rpc_error *err)
 }
 
 static const aula_rpc_method methods[] = {
-    {"room.join", m_room_join},         {"room.leave", m_room_leave},
-    {"chat.send", m_chat_send},         {"chat.history", m_chat_history},
-    {"media.publish", m_media_publish}, {"media.subscribe", m_media_subscribe},
-    {"media.answer", m_media_answer},   {"media.pause", m_media_pause},
+    {"room.join", m_room_join},
+    {"room.leave", m_room_leave},
+    {"chat.send", m_chat_send},
+    {"chat.history", m_chat_history},
+    {"media.publish", m_media_publish},
+    {"media.subscribe", m_media_subscribe},
+    {"media.answer", m_media_answer},
+    {"media.pause", m_media_pause},
+    {"media.setPreferredLayer", m_media_set_preferred_layer},
 };
 
 /* ---- connection glue -------------------------------------------------- */

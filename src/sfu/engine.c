@@ -304,6 +304,11 @@ static void handle_msg2(aula_media_engine *e, uint64_t now_ms, const aula_media_
         for (room *r = e->rooms; r && rc != 0; r = r->next)
             rc = aula_router_keyframe_request(r->router, m->u.target.id, now_ms);
         break;
+    case AULA_MEDIA_CONSUMER_SET_PREFERRED:
+        for (room *r = e->rooms; r && rc != 0; r = r->next)
+            rc = aula_router_consumer_set_preferred(r->router, m->u.target.id, m->u.target.layer,
+                                                    now_ms);
+        break;
     default:
         break;
     }

@@ -23,6 +23,9 @@
 #define AULA_MEDIA_PWD_MAX 64   /* ICE password, 22..64 characters */
 #define AULA_MEDIA_FP_MAX 96    /* "AB:CD:..." SHA-256 fingerprint */
 #define AULA_MEDIA_REASON_MAX 96
+#define AULA_MEDIA_MAX_LAYERS 3 /* simulcast layers of one producer */
+#define AULA_MEDIA_RID_MAX 16   /* a rid (RFC 8851), as sent in the RtpStreamId extension */
+#define AULA_MEDIA_MID_MAX 16
 
 typedef enum aula_media_kind {
     AULA_MEDIA_AUDIO = 1,
@@ -40,6 +43,8 @@ typedef struct aula_media_extensions {
     uint8_t audio_level;
     uint8_t abs_send_time;
     uint8_t transport_cc;
+    uint8_t rid;          /* RtpStreamId (RFC 8852 section 3.1): simulcast layers */
+    uint8_t repaired_rid; /* RepairedRtpStreamId (RFC 8852 section 3.2): their RTX */
 } aula_media_extensions;
 
 typedef enum aula_media_msg_type {
@@ -51,7 +56,8 @@ typedef enum aula_media_msg_type {
     AULA_MEDIA_PRODUCER_PAUSE, /* paused = 1: drop its packets (muted) */
     AULA_MEDIA_CONSUMER_ADD,
     AULA_MEDIA_CONSUMER_CLOSE,
-    AULA_MEDIA_KEYFRAME_REQUEST, /* ask a producer's publisher for a keyframe */
+    AULA_MEDIA_KEYFRAME_REQUEST,       /* ask a producer's publisher for a keyframe */
+    AULA_MEDIA_CONSUMER_SET_PREFERRED, /* target.layer: highest simulcast layer wanted */
     /* worker -> control */
     AULA_MEDIA_TRANSPORT_STATE = 200,
     AULA_MEDIA_ACTIVE_SPEAKER,
@@ -73,6 +79,13 @@ typedef struct aula_media_transport_create {
     aula_media_extensions ext;
 } aula_media_transport_create;
 
+/* One simulcast layer of a producer: the browser announced only its rid;
+ * the worker learns the SSRCs from the first packets that carry it. */
+typedef struct aula_media_layer {
+    char rid[AULA_MEDIA_RID_MAX + 1];
+    uint8_t spatial; /* 0: the lowest resolution */
+} aula_media_layer;
+
 typedef struct aula_media_producer_add {
     uint64_t producer_id;
     uint64_t transport_id; /* a PUBLISH transport */
@@ -82,6 +95,12 @@ typedef struct aula_media_producer_add {
     uint8_t payload_type;
     uint8_t rtx_payload_type; /* 0 when none */
     uint32_t clock_rate;
+    /* Simulcast (n_layers > 0): ssrc and rtx_ssrc are 0, the layers are
+     * sorted by spatial index, and packets are matched by their rid (and
+     * mid, when set) header extension. */
+    uint8_t n_layers;
+    aula_media_layer layers[AULA_MEDIA_MAX_LAYERS];
+    char mid[AULA_MEDIA_MID_MAX + 1]; /* the m-section's mid, "" when unknown */
 } aula_media_producer_add;
 
 typedef struct aula_media_consumer_add {
@@ -114,6 +133,7 @@ typedef struct aula_media_msg {
         struct {
             uint64_t id; /* transport, producer or consumer id */
             int paused;  /* PRODUCER_PAUSE */
+            int layer;   /* CONSUMER_SET_PREFERRED: 0..AULA_MEDIA_MAX_LAYERS-1 */
         } target;
     } u;
 } aula_media_msg;

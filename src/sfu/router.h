@@ -19,6 +19,12 @@
  * receiver report about once a second. Not done yet: REMB and
  * transport-cc (ignored).
  *
+ * Simulcast (sfu/simulcast.h): a producer added with rid layers learns
+ * their SSRCs from the rid header extension; each consumer gets one layer,
+ * chosen from the viewer's receiver reports and preferred layer, with SSRC,
+ * payload type, sequence numbers and timestamps rewritten so a switch (at
+ * a keyframe of the new layer) is seamless.
+ *
  * Ownership: the engine owns the router and the transports; producers and
  * consumers borrow their transport, so the engine calls
  * aula_router_transport_gone() before destroying one.
@@ -77,6 +83,11 @@ int aula_router_consumer_add(aula_router *r, const aula_media_consumer_add *c, a
                              uint64_t now_ms);
 int aula_router_consumer_close(aula_router *r, uint64_t consumer_id);
 int aula_router_keyframe_request(aula_router *r, uint64_t producer_id, uint64_t now_ms);
+/* The highest simulcast layer (0..2) the viewer of consumer_id wants; it
+ * applies at the next keyframe of that layer, which is requested. A no-op
+ * (returning 0) for a producer without simulcast. */
+int aula_router_consumer_set_preferred(aula_router *r, uint64_t consumer_id, int layer,
+                                       uint64_t now_ms);
 
 /* Removes every producer (with its consumers) and consumer on t. */
 void aula_router_transport_gone(aula_router *r, const aula_transport *t);

@@ -245,3 +245,49 @@ test('camera and microphone refused: a clear message, the room still works', asy
     await strict.close();
   }
 });
+
+// Widths of the inbound video per owner, and what the publisher sends per rid.
+function videoWidths(page) {
+  return page.evaluate(async () => {
+    const out = { inbound: {}, outbound: {} };
+    for (const pc of window.__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      for (const s of (await pc.getStats()).values()) {
+        if (s.type === 'inbound-rtp' && s.kind === 'video' && s.frameWidth) {
+          out.inbound[window.__owner[s.trackIdentifier] || `ssrc-${s.ssrc}`] = s.frameWidth;
+        }
+        if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid) {
+          out.outbound[s.rid] = { width: s.frameWidth || 0, active: s.active, limit: s.qualityLimitationReason };
+        }
+      }
+    }
+    return out;
+  });
+}
+
+test('simulcast: a viewer moves up from the lowest layer', async () => {
+  const room = await createRoom(aula.url, 'Simulcast');
+  const a = await person('Ala', room.id);
+  const b = await person('Bartek', room.id);
+  a.id = await participantId(a);
+  b.id = await participantId(b);
+  await receivesFrom(b, [a.id]);
+  // Ala's camera goes out in rid layers; Bartek starts on the lowest one.
+  const sent = await poll(async () => {
+    const w = await videoWidths(a.page);
+    return { ok: (w.outbound.l?.width || 0) > 0, ...w };
+  }, { what: 'Ala sends the lowest simulcast layer' });
+  const lowest = sent.outbound.l.width;
+  // Clean receiver reports move Bartek up one layer about every 2 s, as
+  // far as Ala's encoder sends a bigger layer.
+  await poll(async () => {
+    const w = await videoWidths(b.page);
+    const sender = await videoWidths(a.page);
+    return { ok: (w.inbound[a.id] || 0) > lowest, lowest, got: w.inbound[a.id], sender: sender.outbound };
+  }, { timeout: 20000, interval: 500, what: 'Bartek gets a layer wider than the lowest' });
+  for (const p of [a, b]) {
+    assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors in the page`);
+    assert.deepEqual(p.mediaWarnings, [], `${p.name}: media warnings`);
+  }
+  for (const p of [a, b]) await p.page.getByTestId('leave-button').click();
+});

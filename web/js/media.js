@@ -23,6 +23,13 @@
 // Asks for the camera and the microphone. Never throws: resolves with
 // { stream, problem } where problem is null, 'denied', 'nodevice' or
 // 'failed' (stream may still hold the device that did work).
+// Simulcast encodings of the camera (quarter, half and full resolution).
+const CAMERA_LAYERS = [
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+  { rid: 'h', maxBitrate: 1500000 },
+];
+
 export async function getLocalMedia() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return { stream: null, problem: 'failed' };
@@ -104,7 +111,11 @@ export class MediaSession {
   async publish() {
     const pc = this.publishPc();
     for (const track of this.stream.getTracks()) {
-      const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [this.stream] });
+      const init = { direction: 'sendonly', streams: [this.stream] };
+      // The camera goes out in three simulcast layers, lowest first; the
+      // SFU forwards each viewer one of them (docs/protocol.md).
+      if (track.kind === 'video') init.sendEncodings = CAMERA_LAYERS;
+      const tr = pc.addTransceiver(track, init);
       this.senders.set(track.kind, tr.sender);
     }
     await this.negotiatePublish();
