@@ -1,7 +1,8 @@
 /* An in-memory DTLS client playing the browser for tests of the DTLS-SRTP
  * server side, with libsrtp2 sessions from the client's view of the keys.
- * Copied from tests/unit/test_dtls.c; include it from one test file only
- * (every function is static), after cmocka.h, OpenSSL and libsrtp2. */
+ * Shared by the DTLS, media engine, retransmission and simulcast tests;
+ * every function is static, so each test program gets its own copy.
+ * Include it after cmocka.h, OpenSSL and libsrtp2. */
 #ifndef AULA_TESTS_DTLS_TEST_CLIENT_H
 #define AULA_TESTS_DTLS_TEST_CLIENT_H
 
