@@ -2,94 +2,38 @@
 // and 1,000 STUN Binding requests with wrong credentials hit the worker's
 // media port. The call keeps decoding frames everywhere, and /metrics
 // counts every bad datagram under the reason src/sfu/engine.c gives it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import dgram from 'node:dgram';
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { startAula, createRoom, repoRoot } from '../lib/server.mjs';
-import { chromiumPath, newPerson } from '../lib/browser.mjs';
+import { createRoom } from '../lib/server.mjs';
+import { useCall, inboundRtp, poll as pollEvery } from '../lib/call.mjs';
 
-let aula;
-let browser;
-const people = [];
-
-before(async () => {
-  aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web')] });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
-  });
-});
-
-after(async () => {
-  for (const p of people) await p.context.close().catch(() => {});
-  await browser?.close();
-  if (aula) {
-    const { code, sig } = await aula.stop();
-    assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${aula.stderr()}`);
-  }
-});
-
-function instrument() {
-  const Native = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = function (...args) {
-    const pc = new Native(...args);
-    window.__pcs.push(pc);
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = Native.prototype;
-}
-
-async function person(name, roomId) {
-  const p = await newPerson(browser);
-  people.push(p);
-  p.name = name;
-  await p.page.addInitScript(instrument);
-  await p.page.goto(`${aula.url}/r/${roomId}?name=${encodeURIComponent(name)}`);
-  await p.page.getByTestId('chat-input').waitFor();
-  return p;
-}
+const call = useCall();
+const person = call.person;
 
 // Frames decoded, summed over every inbound video stream of the page.
-function framesDecoded(page) {
-  return page.evaluate(async () => {
-    let n = 0;
-    let streams = 0;
-    for (const pc of window.__pcs) {
-      if (pc.connectionState === 'closed') continue;
-      for (const s of (await pc.getStats()).values()) {
-        if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0) {
-          n += s.framesDecoded;
-          streams++;
-        }
-      }
+async function framesDecoded(page) {
+  let n = 0;
+  let streams = 0;
+  for (const s of await inboundRtp(page)) {
+    if (s.kind === 'video' && s.framesDecoded > 0) {
+      n += s.framesDecoded;
+      streams++;
     }
-    return { n, streams };
-  });
+  }
+  return { n, streams };
 }
 
-async function poll(fn, { timeout = 10000, interval = 200, what }) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last.ok) return last;
-    if (Date.now() > end) assert.fail(`timed out: ${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, interval));
-  }
+// Polls every 200 ms unless told otherwise.
+function poll(fn, options) {
+  return pollEvery(fn, { interval: 200, ...options });
 }
 
 // { received, dropped: {reason: n} } summed over the workers.
 async function metrics() {
-  const text = await (await fetch(`${aula.url}/metrics`)).text();
+  const text = await (await fetch(`${call.aula.url}/metrics`)).text();
   const out = { received: 0, dropped: {} };
   for (const line of text.split('\n')) {
     let m = line.match(/^aula_media_udp_received_total\{[^}]*\} (\d+)/);
@@ -147,7 +91,7 @@ function stunBinding(username, pwd) {
 
 test('a flood of junk and bad STUN: the call goes on, every drop is counted', async () => {
   assert.equal(typeof zlib.crc32, 'function', 'node with zlib.crc32 (20.15+, 22.2+) is needed');
-  const room = await createRoom(aula.url, 'Attack');
+  const room = await createRoom(call.aula.url, 'Attack');
   const all = [await person('Ala', room.id), await person('Bartek', room.id), await person('Celina', room.id)];
   for (const p of all) {
     await poll(async () => {

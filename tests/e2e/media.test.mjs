@@ -2,118 +2,38 @@
 // and microphone) join one room; each receives the others' audio and video
 // through aula; a camera turned off stops its frames at the others; a person
 // who leaves disappears from the others' pages.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startAula, createRoom, repoRoot } from '../lib/server.mjs';
-import { chromiumPath, newPerson, screenshot, waitForMessage } from '../lib/browser.mjs';
+import { createRoom } from '../lib/server.mjs';
+import { screenshot, waitForMessage } from '../lib/browser.mjs';
+import { useCall, launchCallBrowser, participantId, rtpStats, inboundRtp, poll } from '../lib/call.mjs';
 
-let aula;
-let browser;
-const people = [];
-
-before(async () => {
-  aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web')] });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
-  });
-});
-
-after(async () => {
-  for (const p of people) await p.context.close().catch(() => {});
-  await browser?.close();
-  if (aula) {
-    const { code, sig } = await aula.stop();
-    assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${aula.stderr()}`);
-  }
-});
-
-// Records every RTCPeerConnection the page makes and which participant
-// (msid stream id) each received track belongs to.
-function instrument() {
-  const Native = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.__owner = {};
-  window.RTCPeerConnection = function (...args) {
-    const pc = new Native(...args);
-    window.__pcs.push(pc);
-    pc.addEventListener('track', (ev) => {
-      if (ev.streams[0]) window.__owner[ev.track.id] = ev.streams[0].id;
-    });
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = Native.prototype;
-}
-
-async function person(name, roomId) {
-  const p = await newPerson(browser);
-  people.push(p);
-  p.name = name;
-  p.mediaWarnings = [];
-  p.page.on('console', (m) => {
-    if (/^media:/.test(m.text())) p.mediaWarnings.push(m.text());
-  });
-  await p.page.addInitScript(instrument);
-  await p.page.goto(`${aula.url}/r/${roomId}?name=${encodeURIComponent(name)}`);
-  await p.page.getByTestId('chat-input').waitFor();
-  return p;
-}
+const call = useCall();
+const person = call.person;
 
 // Inbound streams as { audio: {owner: packetsReceived}, video: {owner: framesDecoded} }.
-function inbound(page) {
-  return page.evaluate(async () => {
-    const out = { audio: {}, video: {}, ssrcs: { audio: new Set(), video: new Set() } };
-    for (const pc of window.__pcs) {
-      if (pc.connectionState === 'closed') continue;
-      const stats = await pc.getStats();
-      for (const s of stats.values()) {
-        if (s.type !== 'inbound-rtp') continue;
-        const owner = window.__owner[s.trackIdentifier] || `ssrc-${s.ssrc}`;
-        if (s.kind === 'video' && s.framesDecoded > 0) {
-          out.video[owner] = s.framesDecoded;
-          out.ssrcs.video.add(s.ssrc);
-        }
-        if (s.kind === 'audio' && s.packetsReceived > 0) {
-          out.audio[owner] = s.packetsReceived;
-          out.ssrcs.audio.add(s.ssrc);
-        }
-      }
+async function inbound(page) {
+  const out = { audio: {}, video: {}, ssrcs: { audio: new Set(), video: new Set() } };
+  for (const s of await inboundRtp(page)) {
+    if (s.kind === 'video' && s.framesDecoded > 0) {
+      out.video[s.owner] = s.framesDecoded;
+      out.ssrcs.video.add(s.ssrc);
     }
-    return { audio: out.audio, video: out.video, nAudio: out.ssrcs.audio.size, nVideo: out.ssrcs.video.size };
-  });
-}
-
-async function poll(fn, { timeout = 10000, interval = 250, what }) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last.ok) return last;
-    if (Date.now() > end) assert.fail(`timed out: ${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, interval));
+    if (s.kind === 'audio' && s.packetsReceived > 0) {
+      out.audio[s.owner] = s.packetsReceived;
+      out.ssrcs.audio.add(s.ssrc);
+    }
   }
-}
-
-function participantId(p) {
-  return p.page.evaluate(() => {
-    const mine = document.querySelector('[data-testid="participant"].me');
-    return mine && mine.dataset.id;
-  });
+  return { audio: out.audio, video: out.video, nAudio: out.ssrcs.audio.size, nVideo: out.ssrcs.video.size };
 }
 
 test('three people see and hear each other; camera off; leaving', async () => {
-  const room = await createRoom(aula.url, 'Media');
+  const room = await createRoom(call.aula.url, 'Media');
   const a = await person('Ala', room.id);
   const b = await person('Bartek', room.id);
   const c = await person('Celina', room.id);
   const all = [a, b, c];
-  for (const p of all) p.id = await participantId(p);
+  for (const p of all) p.id = await participantId(p.page);
 
   // Within 10 s every page decodes video and receives audio from both others.
   for (const p of all) {
@@ -171,7 +91,7 @@ test('three people see and hear each other; camera off; leaving', async () => {
 
   // Dawid joins: Ala's offer recycles Celina's old sections for him.
   const d = await person('Dawid', room.id);
-  d.id = await participantId(d);
+  d.id = await participantId(d.page);
   await receivesFrom(a, [b.id, d.id]);
   await receivesFrom(d, [b.id], { audioOnly: [a.id] });
 
@@ -183,7 +103,7 @@ test('three people see and hear each other; camera off; leaving', async () => {
   }
   await a.page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"]').length === 1);
   const e = await person('Ewa', room.id);
-  e.id = await participantId(e);
+  e.id = await participantId(e.page);
   await receivesFrom(a, [e.id]);
   await receivesFrom(e, [], { audioOnly: [a.id] });
 
@@ -209,23 +129,16 @@ async function receivesFrom(p, ids, { audioOnly = [] } = {}) {
 
 test('camera and microphone refused: a clear message, the room still works', async () => {
   // Without the fake permission UI, headless Chromium refuses getUserMedia.
-  const strict = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required'],
-  });
+  const strict = await launchCallBrowser({ fakeUi: false });
   try {
-    const room = await createRoom(aula.url, 'Refused');
+    const room = await createRoom(call.aula.url, 'Refused');
     const a = await person('Ala', room.id);
-    a.id = await participantId(a);
+    a.id = await participantId(a.page);
     const context = await strict.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${aula.url}/r/${room.id}?name=Olek`);
+    await page.goto(`${call.aula.url}/r/${room.id}?name=Olek`);
     await page.getByTestId('media-status').filter({ hasText: 'You did not allow the camera and microphone' }).waitFor();
     assert.equal(await page.getByTestId('camera-button').isHidden(), true);
     // Olek still receives Ala, and both see two tiles.
@@ -247,30 +160,25 @@ test('camera and microphone refused: a clear message, the room still works', asy
 });
 
 // Widths of the inbound video per owner, and what the publisher sends per rid.
-function videoWidths(page) {
-  return page.evaluate(async () => {
-    const out = { inbound: {}, outbound: {} };
-    for (const pc of window.__pcs) {
-      if (pc.connectionState === 'closed') continue;
-      for (const s of (await pc.getStats()).values()) {
-        if (s.type === 'inbound-rtp' && s.kind === 'video' && s.frameWidth) {
-          out.inbound[window.__owner[s.trackIdentifier] || `ssrc-${s.ssrc}`] = s.frameWidth;
-        }
-        if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid) {
-          out.outbound[s.rid] = { width: s.frameWidth || 0, active: s.active, limit: s.qualityLimitationReason };
-        }
-      }
+async function videoWidths(page) {
+  const out = { inbound: {}, outbound: {} };
+  for (const s of await rtpStats(page)) {
+    if (s.type === 'inbound-rtp' && s.kind === 'video' && s.frameWidth) {
+      out.inbound[s.owner] = s.frameWidth;
     }
-    return out;
-  });
+    if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid) {
+      out.outbound[s.rid] = { width: s.frameWidth || 0, active: s.active, limit: s.qualityLimitationReason };
+    }
+  }
+  return out;
 }
 
 test('simulcast: a viewer moves up from the lowest layer', async () => {
-  const room = await createRoom(aula.url, 'Simulcast');
+  const room = await createRoom(call.aula.url, 'Simulcast');
   const a = await person('Ala', room.id);
   const b = await person('Bartek', room.id);
-  a.id = await participantId(a);
-  b.id = await participantId(b);
+  a.id = await participantId(a.page);
+  b.id = await participantId(b.page);
   await receivesFrom(b, [a.id]);
   // Ala's camera goes out in rid layers; Bartek starts on the lowest one.
   const sent = await poll(async () => {

@@ -4,102 +4,36 @@
 // the stage with her name; her camera keeps playing without a hiccup (aula
 // keeps the camera's producer across the renegotiation); stopping the share
 // removes it everywhere.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startAula, createRoom, repoRoot } from '../lib/server.mjs';
-import { chromiumPath, newPerson, screenshot } from '../lib/browser.mjs';
+import { createRoom } from '../lib/server.mjs';
+import { screenshot } from '../lib/browser.mjs';
+import { useCall, participantId, inboundRtp, poll } from '../lib/call.mjs';
 
-let aula;
-let browser;
-const people = [];
-
-before(async () => {
-  aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web')] });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
-  });
-});
-
-after(async () => {
-  for (const p of people) await p.context.close().catch(() => {});
-  await browser?.close();
-  if (aula) {
-    const { code, sig } = await aula.stop();
-    assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${aula.stderr()}`);
-  }
-});
-
-// Records every RTCPeerConnection and the msid stream of each received track.
-function instrument() {
-  const Native = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.__owner = {};
-  window.RTCPeerConnection = function (...args) {
-    const pc = new Native(...args);
-    window.__pcs.push(pc);
-    pc.addEventListener('track', (ev) => {
-      if (ev.streams[0]) window.__owner[ev.track.id] = ev.streams[0].id;
-    });
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = Native.prototype;
-}
+const call = useCall();
 
 async function person(name, roomId) {
-  const p = await newPerson(browser);
-  people.push(p);
-  p.name = name;
-  p.mediaWarnings = [];
-  p.page.on('console', (m) => {
-    if (/^media:/.test(m.text())) p.mediaWarnings.push(m.text());
-  });
-  await p.page.addInitScript(instrument);
-  await p.page.goto(`${aula.url}/r/${roomId}?name=${encodeURIComponent(name)}`);
-  await p.page.getByTestId('chat-input').waitFor();
-  p.id = await p.page.evaluate(() => document.querySelector('[data-testid="participant"].me')?.dataset.id);
+  const p = await call.person(name, roomId);
+  p.id = await participantId(p.page);
   return p;
 }
 
 // Inbound video by msid stream id: { frames: {stream: framesDecoded}, ssrcs: {stream: ssrc} }.
-function inbound(page) {
-  return page.evaluate(async () => {
-    const frames = {};
-    const ssrcs = {};
-    let n = 0;
-    for (const pc of window.__pcs) {
-      if (pc.connectionState === 'closed') continue;
-      for (const s of (await pc.getStats()).values()) {
-        if (s.type !== 'inbound-rtp' || s.kind !== 'video' || !(s.framesDecoded > 0)) continue;
-        const owner = window.__owner[s.trackIdentifier] || `ssrc-${s.ssrc}`;
-        frames[owner] = s.framesDecoded;
-        ssrcs[owner] = s.ssrc;
-        n++;
-      }
-    }
-    return { frames, ssrcs, n };
-  });
-}
-
-async function poll(fn, { timeout = 10000, interval = 250, what }) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last.ok) return last;
-    if (Date.now() > end) assert.fail(`timed out: ${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, interval));
+async function inbound(page) {
+  const frames = {};
+  const ssrcs = {};
+  let n = 0;
+  for (const s of await inboundRtp(page)) {
+    if (s.kind !== 'video' || !(s.framesDecoded > 0)) continue;
+    frames[s.owner] = s.framesDecoded;
+    ssrcs[s.owner] = s.ssrc;
+    n++;
   }
+  return { frames, ssrcs, n };
 }
 
 test('a screen share takes the stage at the others and goes away again', async () => {
-  const room = await createRoom(aula.url, 'Screen');
+  const room = await createRoom(call.aula.url, 'Screen');
   const a = await person('Ala', room.id);
   const b = await person('Bartek', room.id);
   const c = await person('Celina', room.id);

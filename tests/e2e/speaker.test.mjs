@@ -3,46 +3,18 @@
 // silence). Whoever is the only one with the microphone on becomes the
 // active speaker: within 10 s the others' page highlights that tile
 // (class "speaking", data-speaking, a "speaking" badge in the caption).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startAula, createRoom, repoRoot } from '../lib/server.mjs';
-import { chromiumPath, newPerson, screenshot } from '../lib/browser.mjs';
+import { createRoom } from '../lib/server.mjs';
+import { screenshot } from '../lib/browser.mjs';
+import { useCall, participantId } from '../lib/call.mjs';
 
-let aula;
-let browser;
-const people = [];
-
-before(async () => {
-  aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web')] });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
-  });
-});
-
-after(async () => {
-  for (const p of people) await p.context.close().catch(() => {});
-  await browser?.close();
-  if (aula) {
-    const { code, sig } = await aula.stop();
-    assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${aula.stderr()}`);
-  }
-});
+const call = useCall();
 
 async function person(name, roomId) {
-  const p = await newPerson(browser);
-  people.push(p);
-  p.name = name;
-  await p.page.goto(`${aula.url}/r/${roomId}?name=${encodeURIComponent(name)}`);
-  await p.page.getByTestId('chat-input').waitFor();
+  const p = await call.person(name, roomId, { instrument: false });
   await p.page.getByTestId('mic-button').waitFor();
-  p.id = await p.page.evaluate(() => document.querySelector('[data-testid="participant"].me')?.dataset.id);
+  p.id = await participantId(p.page);
   assert.ok(p.id, `${name} has a participant id`);
   return p;
 }
@@ -71,7 +43,7 @@ async function setMic(p, on) {
 }
 
 test('the only unmuted person is shown as speaking; it follows who talks', async () => {
-  const room = await createRoom(aula.url, 'Speaker');
+  const room = await createRoom(call.aula.url, 'Speaker');
   const a = await person('Ala', room.id);
   const b = await person('Bartek', room.id);
   for (const p of [a, b]) {
