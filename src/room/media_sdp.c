@@ -26,6 +26,40 @@ static const aula_sdp_codec *find_named(const aula_sdp_media *m, const char *nam
     return NULL;
 }
 
+/* RFC 6184 section 8.1: H.264 with packetization-mode 1 (single NAL, STAP-A
+ * and FU-A; mode 0 would forbid the FU-A fragments browsers send), ranked
+ * constrained baseline 42e01f first (what aula offers viewers), then any
+ * baseline profile (profile_idc 0x42), then any other profile; within a
+ * rank, level-asymmetry-allowed=1 wins. NULL when none has mode 1. */
+static const aula_sdp_codec *find_h264(const aula_sdp_media *m)
+{
+    const aula_sdp_codec *best = NULL;
+    int best_score = -1;
+    for (size_t i = 0; i < m->n_codecs; i++) {
+        const aula_sdp_codec *c = &m->codecs[i];
+        uint32_t mode = 0, asym = 0;
+        const char *plid = NULL;
+        size_t plid_len = 0;
+        if (!c->name || strcasecmp(c->name, "H264") != 0 || c->clock_rate != 90000 ||
+            aula_sdp_param_get_uint(c->fmtp, "packetization-mode", &mode) != 0 || mode != 1)
+            continue;
+        /* Viewers are offered constrained baseline (42e01f, with level
+         * asymmetry): only baseline-profile streams (profile_idc 0x42) can
+         * be forwarded to them unchanged. */
+        if (aula_sdp_param_get(c->fmtp, "profile-level-id", &plid, &plid_len) != 0 ||
+            plid_len != 6 || strncasecmp(plid, "42", 2) != 0)
+            continue;
+        int score = !strncasecmp(plid, "42e01f", 6) ? 4 : 2;
+        if (aula_sdp_param_get_uint(c->fmtp, "level-asymmetry-allowed", &asym) == 0 && asym == 1)
+            score++;
+        if (score > best_score) {
+            best = c;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
 /* The SSRCs of a section: the FID group (RFC 5576 §4.2, RFC 4588) names
  * media and rtx; without it the first a=ssrc is the media. */
 static int section_ssrcs(const aula_sdp_media *m, uint32_t *ssrc, uint32_t *rtx)
@@ -94,10 +128,15 @@ static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_
         return set_why(why, why_len, "m-section %zu: %s is not supported", idx, m->kind_name);
     if (m->port == 0 || m->dir == AULA_SDP_RECVONLY || m->dir == AULA_SDP_INACTIVE)
         return set_why(why, why_len, "m-section %zu: %s", idx, "sends nothing");
+    /* Video: VP8 when offered, else H.264 packetization-mode 1. */
     const aula_sdp_codec *c = audio ? find_named(m, "opus", 48000) : find_named(m, "VP8", 90000);
+    aula_media_codec codec = AULA_MEDIA_CODEC_DEFAULT;
+    if (!c && !audio && (c = find_h264(m)) != NULL)
+        codec = AULA_MEDIA_CODEC_H264;
     if (!c)
         return set_why(why, why_len, "m-section %zu: %s", idx,
-                       audio ? "no opus codec" : "no VP8 codec");
+                       audio ? "no opus codec"
+                             : "no VP8 or H.264 (baseline, packetization-mode=1) codec");
     uint32_t ssrc = 0, rtx_ssrc = 0;
     /* Simulcast with rids (RFC 8853): no a=ssrc; the worker learns the
      * SSRCs from the rid header extension, which must be offered. */
@@ -120,6 +159,7 @@ static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_
     plan->n_tracks++;
     snprintf(t->mid, sizeof t->mid, "%s", strlen(m->mid) <= AULA_MEDIA_MID_MAX ? m->mid : "");
     t->kind = audio ? AULA_MEDIA_AUDIO : AULA_MEDIA_VIDEO;
+    t->codec = codec;
     t->ssrc = ssrc;
     t->payload_type = c->pt;
     t->clock_rate = c->clock_rate;
@@ -245,6 +285,13 @@ int aula_media_write_offer(aula_media_peer *peer, const aula_sdp_candidate *cand
                                 .channels = 1,
                                 .fb = (const char **)vfb,
                                 .n_fb = sizeof vfb / sizeof vfb[0]};
+    const aula_sdp_codec h264 = {.pt = AULA_MEDIA_PT_H264,
+                                 .name = "H264",
+                                 .clock_rate = 90000,
+                                 .channels = 1,
+                                 .fmtp = AULA_MEDIA_H264_FMTP,
+                                 .fb = (const char **)vfb,
+                                 .n_fb = sizeof vfb / sizeof vfb[0]};
     aula_sdp_out_media media[AULA_MEDIA_MAX_SLOTS];
     aula_sdp_ssrc ssrcs[AULA_MEDIA_MAX_SLOTS];
     memset(media, 0, sizeof media);
@@ -256,7 +303,9 @@ int aula_media_write_offer(aula_media_peer *peer, const aula_sdp_candidate *cand
         om->rejected = sl->state == AULA_SLOT_FREE || sl->state == AULA_SLOT_DEAD;
         om->dir = AULA_SDP_SENDONLY;
         om->rtcp_rsize = true;
-        om->codecs = sl->kind == AULA_MEDIA_AUDIO ? &opus : &vp8;
+        om->codecs = sl->kind == AULA_MEDIA_AUDIO         ? &opus
+                     : sl->codec == AULA_MEDIA_CODEC_H264 ? &h264
+                                                          : &vp8;
         om->n_codecs = 1;
         if (om->rejected)
             continue;

@@ -22,10 +22,14 @@
 /* Payload types in aula's offers to viewers (the worker rewrites to them). */
 #define AULA_MEDIA_PT_OPUS 111
 #define AULA_MEDIA_PT_VP8 96
+#define AULA_MEDIA_PT_H264 102
+#define AULA_MEDIA_H264_FMTP                                                                       \
+    "packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1"
 
 typedef struct aula_media_producer {
     uint64_t id;
     aula_media_kind kind;
+    aula_media_codec codec;
     uint32_t ssrc; /* the browser's: a republish keeps a producer whose SSRC stays */
     char mid[AULA_MEDIA_MID_MAX + 1]; /* identifies a simulcast track (ssrc 0) instead */
     int screen;                       /* a screen share (video), not the camera */
@@ -45,6 +49,7 @@ typedef enum aula_media_slot_state {
 typedef struct aula_media_slot {
     aula_media_slot_state state;
     aula_media_kind kind;
+    aula_media_codec codec; /* the producer's: picks the offer's codec */
     char mid[12];
     uint64_t consumer_id, producer_id;
     uint32_t ssrc;

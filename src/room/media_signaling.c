@@ -431,8 +431,11 @@ static void add_producer(aula_media_peer *peer, const aula_media_producer_add *t
     m.type = AULA_MEDIA_PRODUCER_ADD;
     m.u.producer_add = pa;
     send_msg(peer, &m);
-    peer->producers[peer->n_producers++] = (aula_media_producer){
-        .id = pa.producer_id, .kind = pa.kind, .ssrc = pa.ssrc, .screen = screen};
+    peer->producers[peer->n_producers++] = (aula_media_producer){.id = pa.producer_id,
+                                                                 .kind = pa.kind,
+                                                                 .codec = pa.codec,
+                                                                 .ssrc = pa.ssrc,
+                                                                 .screen = screen};
     snprintf(peer->producers[peer->n_producers - 1].mid, sizeof peer->producers[0].mid, "%s",
              pa.n_layers ? pa.mid : "");
     if (!screen && peer->paused[pa.kind])
@@ -453,6 +456,7 @@ static int update_producers(aula_media_peer *peer, const aula_media_publish_plan
         while (
             k < plan->n_tracks &&
             !(plan->tracks[k].ssrc == pr->ssrc && plan->tracks[k].kind == pr->kind &&
+              plan->tracks[k].codec == pr->codec &&
               (pr->ssrc || (plan->tracks[k].n_layers && !strcmp(plan->tracks[k].mid, pr->mid))) &&
               screen[k] == pr->screen && !kept[k]))
             k++;
@@ -538,6 +542,7 @@ static void add_consumers_for(aula_media_peer *peer, const aula_media_peer *q)
         }
         sl->state = AULA_SLOT_OFFERED;
         sl->producer_id = pr->id;
+        sl->codec = pr->codec;
         sl->ssrc = random_u32();
         msid_of(q, pr, sl->stream, sizeof sl->stream, sl->track, sizeof sl->track);
     }
@@ -623,7 +628,9 @@ static void add_consumer(aula_media_peer *peer, aula_media_slot *sl)
         .transport_id = peer->recv_transport,
         .producer_id = sl->producer_id,
         .ssrc = sl->ssrc,
-        .payload_type = sl->kind == AULA_MEDIA_AUDIO ? AULA_MEDIA_PT_OPUS : AULA_MEDIA_PT_VP8,
+        .payload_type = sl->kind == AULA_MEDIA_AUDIO         ? AULA_MEDIA_PT_OPUS
+                        : sl->codec == AULA_MEDIA_CODEC_H264 ? AULA_MEDIA_PT_H264
+                                                             : AULA_MEDIA_PT_VP8,
     };
     send_msg(peer, &m);
     sl->state = AULA_SLOT_ACTIVE;

@@ -32,6 +32,13 @@ typedef enum aula_media_kind {
     AULA_MEDIA_VIDEO = 2,
 } aula_media_kind;
 
+/* The codec a producer sends. DEFAULT is opus for audio and VP8 for
+ * video; the worker needs it to find keyframes (simulcast switching). */
+typedef enum aula_media_codec {
+    AULA_MEDIA_CODEC_DEFAULT = 0,
+    AULA_MEDIA_CODEC_H264 = 1, /* packetization-mode 1 (RFC 6184 section 6.3) */
+} aula_media_codec;
+
 typedef enum aula_media_direction {
     AULA_MEDIA_PUBLISH = 1, /* the browser sends, aula receives */
     AULA_MEDIA_RECEIVE = 2, /* aula sends, the browser receives */
@@ -90,6 +97,7 @@ typedef struct aula_media_producer_add {
     uint64_t producer_id;
     uint64_t transport_id; /* a PUBLISH transport */
     aula_media_kind kind;
+    aula_media_codec codec;
     uint32_t ssrc;     /* media SSRC from the offer's a=ssrc */
     uint32_t rtx_ssrc; /* from a=ssrc-group:FID, 0 when none */
     uint8_t payload_type;

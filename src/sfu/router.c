@@ -49,6 +49,7 @@ struct producer {
     uint64_t id;
     aula_transport *t; /* borrowed: the publisher's transport */
     aula_media_kind kind;
+    aula_media_codec codec; /* for keyframe detection */
     uint32_t ssrc;
     uint32_t rtx_ssrc;
     uint8_t pt;
@@ -173,6 +174,7 @@ int aula_router_producer_add(aula_router *r, const aula_media_producer_add *a, a
     p->id = a->producer_id;
     p->t = t;
     p->kind = a->kind;
+    p->codec = a->codec;
     p->ssrc = a->ssrc;
     p->rtx_ssrc = a->rtx_ssrc;
     p->pt = a->payload_type;
@@ -593,7 +595,7 @@ static producer *find_layer(aula_router *r, aula_transport *t, const uint8_t *bu
 static void forward_layer(aula_router *r, producer *p, int layer, uint64_t now_ms,
                           const uint8_t *buf, size_t len, const aula_rtp_header *h)
 {
-    bool key = aula_simulcast_vp8_keyframe(buf, h);
+    bool key = aula_simulcast_keyframe(p->codec, buf, h);
     for (consumer *c = p->consumers; c; c = c->next) {
         aula_sim_verdict v = aula_sim_consumer_on_packet(&c->sim, layer, key);
         if (v == AULA_SIM_DROP)

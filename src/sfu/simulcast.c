@@ -48,6 +48,44 @@ bool aula_simulcast_vp8_keyframe(const uint8_t *pkt, const aula_rtp_header *h)
     return i < n && (p[i] & 0x01) == 0;
 }
 
+static bool h264_key_nal(uint8_t type)
+{
+    return type == 5 || type == 7; /* IDR slice, SPS (RFC 6184 section 1.3) */
+}
+
+bool aula_simulcast_h264_keyframe(const uint8_t *pkt, const aula_rtp_header *h)
+{
+    const uint8_t *p = pkt + h->payload_offset;
+    size_t n = h->payload_len;
+    if (n < 1)
+        return false;
+    uint8_t type = p[0] & 0x1f;
+    if (type >= 1 && type <= 23) /* a single NAL unit packet, section 5.6 */
+        return h264_key_nal(type);
+    if (type == 24) { /* STAP-A, section 5.7.1: 16-bit size, then the NAL unit */
+        for (size_t i = 1; i + 2 < n;) {
+            size_t size = (size_t)p[i] << 8 | p[i + 1];
+            if (size == 0 || size > n - i - 2)
+                return false;
+            if (h264_key_nal(p[i + 2] & 0x1f))
+                return true;
+            i += 2 + size;
+        }
+        return false;
+    }
+    /* FU-A, section 5.8: the FU header's S bit and the original type. */
+    if (type == 28)
+        return n >= 2 && (p[1] & 0x80) && h264_key_nal(p[1] & 0x1f);
+    return false;
+}
+
+bool aula_simulcast_keyframe(aula_media_codec codec, const uint8_t *pkt, const aula_rtp_header *h)
+{
+    if (codec == AULA_MEDIA_CODEC_H264)
+        return aula_simulcast_h264_keyframe(pkt, h);
+    return aula_simulcast_vp8_keyframe(pkt, h);
+}
+
 aula_simulcast *aula_simulcast_create(const aula_media_layer *layers, size_t n, const char *mid,
                                       uint32_t clock_rate)
 {

@@ -38,6 +38,15 @@
  * only there in the first packet of partition 0). Malformed: false. */
 bool aula_simulcast_vp8_keyframe(const uint8_t *pkt, const aula_rtp_header *h);
 
+/* True when the H.264 packet (RFC 6184, packetization-mode 1) carries an
+ * IDR slice (NAL unit type 5) or a sequence parameter set (7): as a single
+ * NAL unit, inside a STAP-A (24, section 5.7.1) or as the start fragment of
+ * an FU-A (28, section 5.8). Malformed: false. */
+bool aula_simulcast_h264_keyframe(const uint8_t *pkt, const aula_rtp_header *h);
+
+/* The keyframe test for codec (VP8 for AULA_MEDIA_CODEC_DEFAULT). */
+bool aula_simulcast_keyframe(aula_media_codec codec, const uint8_t *pkt, const aula_rtp_header *h);
+
 typedef struct aula_simulcast aula_simulcast;
 
 /* layers: n (1..AULA_MEDIA_MAX_LAYERS) layers sorted by spatial index; mid

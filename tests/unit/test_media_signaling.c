@@ -356,12 +356,148 @@ static void subscribe_answer_and_leave(void **state)
     aula_participant_leave(pb, 2);
 }
 
+/* chrome_av_sendonly.sdp with VP8 (96) and its rtx (97) taken out of the
+ * video section: what Chromium offers once setCodecPreferences keeps only
+ * H.264. */
+static json_t *h264_only_params(void)
+{
+    json_t *orig = sdp_params("chrome_av_sendonly.sdp");
+    const char *text = json_string_value(json_object_get(orig, "sdp"));
+    static const char *const drop[] = {"a=rtpmap:96 ", "a=rtcp-fb:96 ", "a=rtpmap:97 ",
+                                       "a=fmtp:97 "};
+    aula_buf b;
+    aula_buf_init(&b);
+    for (const char *line = text; *line;) {
+        const char *end = strstr(line, "\r\n");
+        size_t len = end ? (size_t)(end - line) + 2 : strlen(line);
+        int keep = 1;
+        for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+            keep &= strncmp(line, drop[i], strlen(drop[i])) != 0;
+        if (!strncmp(line, "m=video 9 UDP/TLS/RTP/SAVPF 96 97 ", 34)) {
+            aula_buf_printf(&b, "m=video 9 UDP/TLS/RTP/SAVPF ");
+            aula_buf_append(&b, line + 34, len - 34);
+        } else if (keep) {
+            aula_buf_append(&b, line, len);
+        }
+        line += len;
+    }
+    aula_buf_append(&b, "", 1);
+    assert_null(strstr(b.data, "VP8"));
+    json_t *p = json_pack("{s:s}", "sdp", b.data);
+    aula_buf_deinit(&b);
+    json_decref(orig);
+    return p;
+}
+
+/* No VP8 offered: H.264 packetization-mode 1 is answered with the offer's
+ * payload type, fmtp and rtx, the producer is H.264, and a viewer's offer
+ * carries H.264 on aula's payload type 102. */
+static void h264_when_vp8_is_not_offered(void **state)
+{
+    fixture *f = *state;
+    inbox a = {0}, b = {0};
+    aula_participant *pa = NULL, *pb = NULL;
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Ala", &sink, &a, 1, &pa), 0);
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Bartek", &sink, &b, 1, &pb), 0);
+    aula_media_peer *ma = aula_media_peer_create(f->ms, pa);
+    aula_media_peer *mb = aula_media_peer_create(f->ms, pb);
+    aula_rpc_error err = {0};
+
+    json_t *params = h264_only_params();
+    json_t *res = aula_media_publish(ma, params, &err);
+    json_decref(params);
+    assert_non_null(res);
+    aula_sdp *ans = parse_result_sdp(res);
+    json_decref(res);
+    assert_int_equal(ans->n_media, 2);
+    const aula_sdp_media *vi = &ans->media[1];
+    assert_int_not_equal(vi->port, 0);
+    assert_int_equal(vi->n_codecs, 2);
+    /* 108 is the offer's 42e01f with level-asymmetry-allowed=1 (102 is
+     * 42001f, 104 and 114 are packetization-mode 0). */
+    assert_string_equal(vi->codecs[0].name, "H264");
+    assert_int_equal(vi->codecs[0].pt, 108);
+    assert_string_equal(vi->codecs[0].fmtp,
+                        "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+    assert_true(aula_sdp_codec_has_fb(&vi->codecs[0], "nack pli"));
+    assert_true(aula_sdp_codec_has_fb(&vi->codecs[0], "ccm fir"));
+    assert_false(aula_sdp_codec_has_fb(&vi->codecs[0], "transport-cc"));
+    const aula_sdp_codec *rtx = aula_sdp_find_rtx(vi, 108);
+    assert_non_null(rtx);
+    assert_int_equal(rtx->pt, 109);
+    aula_sdp_free(ans);
+
+    const aula_media_producer_add *au = &f->sent[1].u.producer_add;
+    const aula_media_producer_add *v = &f->sent[2].u.producer_add;
+    assert_int_equal(f->sent[2].type, AULA_MEDIA_PRODUCER_ADD);
+    assert_int_equal(au->codec, AULA_MEDIA_CODEC_DEFAULT);
+    assert_int_equal(v->kind, AULA_MEDIA_VIDEO);
+    assert_int_equal(v->codec, AULA_MEDIA_CODEC_H264);
+    assert_int_equal(v->payload_type, 108);
+    assert_int_equal(v->rtx_payload_type, 109);
+    assert_int_equal(v->clock_rate, 90000);
+    assert_int_equal(v->ssrc, 3850824570u);
+
+    res = aula_media_subscribe(mb, NULL, &err);
+    aula_sdp *offer = parse_result_sdp(res);
+    json_decref(res);
+    assert_int_equal(offer->n_media, 2);
+    const aula_sdp_media *ov = &offer->media[1];
+    assert_int_equal(ov->kind, AULA_SDP_VIDEO);
+    assert_int_equal(ov->n_codecs, 1);
+    assert_string_equal(ov->codecs[0].name, "H264");
+    assert_int_equal(ov->codecs[0].pt, 102);
+    assert_int_equal(ov->codecs[0].clock_rate, 90000);
+    uint32_t mode = 0;
+    assert_int_equal(aula_sdp_param_get_uint(ov->codecs[0].fmtp, "packetization-mode", &mode), 0);
+    assert_int_equal(mode, 1);
+    const char *plid = NULL;
+    size_t plid_len = 0;
+    assert_int_equal(aula_sdp_param_get(ov->codecs[0].fmtp, "profile-level-id", &plid, &plid_len),
+                     0);
+    assert_int_equal(plid_len, 6);
+    assert_memory_equal(plid, "42e01f", 6);
+    assert_true(aula_sdp_codec_has_fb(&ov->codecs[0], "nack"));
+    assert_true(aula_sdp_codec_has_fb(&ov->codecs[0], "nack pli"));
+    assert_true(aula_sdp_codec_has_fb(&ov->codecs[0], "ccm fir"));
+    assert_true(aula_sdp_codec_has_fb(&ov->codecs[0], "goog-remb"));
+    assert_string_equal(offer->media[0].codecs[0].name, "opus");
+
+    size_t before = f->n_sent;
+    json_t *bans = browser_answer(offer);
+    res = aula_media_answer(mb, bans, &err);
+    assert_non_null(res);
+    json_decref(res);
+    json_decref(bans);
+    aula_sdp_free(offer);
+    assert_int_equal(count(f, AULA_MEDIA_CONSUMER_ADD), 2);
+    int seen_video = 0;
+    for (size_t i = before; i < f->n_sent; i++) {
+        if (f->sent[i].type != AULA_MEDIA_CONSUMER_ADD)
+            continue;
+        const aula_media_consumer_add *ca = &f->sent[i].u.consumer_add;
+        if (ca->producer_id == v->producer_id) {
+            assert_int_equal(ca->payload_type, 102);
+            seen_video = 1;
+        } else {
+            assert_int_equal(ca->payload_type, 111);
+        }
+    }
+    assert_true(seen_video);
+
+    aula_media_peer_destroy(ma);
+    aula_media_peer_destroy(mb);
+    aula_participant_leave(pa, 2);
+    aula_participant_leave(pb, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(publish_answer_follows_the_offer, setup, teardown),
         cmocka_unit_test_setup_teardown(unusable_offers_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(subscribe_answer_and_leave, setup, teardown),
+        cmocka_unit_test_setup_teardown(h264_when_vp8_is_not_offered, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -303,6 +303,52 @@ static void vp8_keyframe_detection(void **state)
     assert_false(aula_simulcast_vp8_keyframe(pkt, &h));
 }
 
+/* Parses payload (after a 12-byte RTP header) and runs the H.264 test. */
+static bool h264_key(const uint8_t *payload, size_t n)
+{
+    uint8_t pkt[64] = {0x80, 102, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+    aula_rtp_header h;
+    assert_true(n <= sizeof pkt - 12);
+    memcpy(pkt + 12, payload, n);
+    assert_int_equal(aula_rtp_parse(pkt, 12 + n, &h), 0);
+    return aula_simulcast_h264_keyframe(pkt, &h) &&
+           aula_simulcast_keyframe(AULA_MEDIA_CODEC_H264, pkt, &h);
+}
+
+/* RFC 6184: NAL header F|NRI|type (section 1.3), STAP-A (5.7.1), FU-A (5.8). */
+static void h264_keyframe_detection(void **state)
+{
+    (void)state;
+    const uint8_t idr[] = {0x65, 0x88, 0x84};     /* single NAL unit, type 5 */
+    const uint8_t non_idr[] = {0x41, 0x9a, 0x02}; /* type 1: a P slice */
+    const uint8_t sps[] = {0x67, 0x42, 0xe0, 0x1f};
+    /* STAP-A: SPS (4 bytes), PPS (2 bytes). */
+    const uint8_t stap_sps[] = {0x78, 0x00, 0x04, 0x67, 0x42, 0xe0, 0x1f, 0x00, 0x02, 0x68, 0xce};
+    /* STAP-A of two non-IDR slices, and one whose size runs past the end. */
+    const uint8_t stap_p[] = {0x78, 0x00, 0x02, 0x41, 0x9a, 0x00, 0x02, 0x41, 0x9b};
+    const uint8_t stap_bad[] = {0x78, 0x00, 0x09, 0x67, 0x42};
+    const uint8_t fu_start_idr[] = {0x7c, 0x85, 0x88, 0x84}; /* S=1, type 5 */
+    const uint8_t fu_mid_idr[] = {0x7c, 0x05, 0x11, 0x22};   /* S=0: a continuation */
+    const uint8_t fu_start_p[] = {0x7c, 0x81, 0x9a, 0x02};   /* S=1, type 1 */
+    const uint8_t fu_short[] = {0x7c};
+    assert_true(h264_key(idr, sizeof idr));
+    assert_true(h264_key(sps, sizeof sps));
+    assert_false(h264_key(non_idr, sizeof non_idr));
+    assert_true(h264_key(stap_sps, sizeof stap_sps));
+    assert_false(h264_key(stap_p, sizeof stap_p));
+    assert_false(h264_key(stap_bad, sizeof stap_bad));
+    assert_true(h264_key(fu_start_idr, sizeof fu_start_idr));
+    assert_false(h264_key(fu_mid_idr, sizeof fu_mid_idr));
+    assert_false(h264_key(fu_start_p, sizeof fu_start_p));
+    assert_false(h264_key(fu_short, sizeof fu_short));
+
+    /* The default codec still means VP8: an IDR byte is no VP8 keyframe. */
+    uint8_t pkt[16] = {0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0x65, 0x88};
+    aula_rtp_header h;
+    assert_int_equal(aula_rtp_parse(pkt, 14, &h), 0);
+    assert_false(aula_simulcast_keyframe(AULA_MEDIA_CODEC_DEFAULT, pkt, &h));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -321,6 +367,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(vp8_keyframe_detection),
+        cmocka_unit_test(h264_keyframe_detection),
         cmocka_unit_test(layers_switch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
