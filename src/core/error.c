@@ -22,24 +22,6 @@ const char *aula_strerror(int err)
     return "unknown error";
 }
 
-const char *aula_err_name(int err)
-{
-    switch (err) {
-    case AULA_OK:
-        return "OK";
-#define AULA_ERR_NAME(name, msg)                                                                   \
-    case AULA_##name:                                                                              \
-        return #name;
-        AULA_ERRNO_MAP(AULA_ERR_NAME)
-#undef AULA_ERR_NAME
-    default:
-        break;
-    }
-    if (err < 0 && err > AULA_ERR_FIRST_)
-        return uv_err_name(err);
-    return "EUNKNOWN";
-}
-
 int aula_error_from_errno(int errnum)
 {
     switch (errnum) {

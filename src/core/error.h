@@ -36,9 +36,6 @@ enum {
  * negative libuv code, which is passed through uv_strerror). Never NULL. */
 const char *aula_strerror(int err);
 
-/* Returns the short name of an AULA_E* code ("ENOENT"), for logs. Never NULL. */
-const char *aula_err_name(int err);
-
 /* Maps a positive errno value to the closest AULA_E* code. */
 int aula_error_from_errno(int errnum);
 
