@@ -33,6 +33,7 @@ typedef struct aula_media_producer {
     uint32_t ssrc; /* the browser's: a republish keeps a producer whose SSRC stays */
     char mid[AULA_MEDIA_MID_MAX + 1]; /* identifies a simulcast track (ssrc 0) instead */
     int screen;                       /* a screen share (video), not the camera */
+    uint8_t n_layers;                 /* simulcast layers, 0 for one stream */
 } aula_media_producer;
 
 /* One m-section of a receive transport's offer. FREE: offered as port 0

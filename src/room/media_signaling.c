@@ -358,6 +358,8 @@ static int update_producers(aula_media_peer *peer, const aula_media_publish_plan
                             const int *screen);
 static int create_publish(aula_media_peer *peer, const aula_media_publish_plan *plan,
                           const int *screen);
+static int restart_publish(aula_media_peer *peer, const aula_media_publish_plan *plan,
+                           const int *screen);
 
 json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
 {
@@ -379,11 +381,15 @@ json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error
     }
     /* A new offer replaces whatever was published before. From the same
      * peer connection (a renegotiation) the transport stays and so do the
-     * producers whose SSRC is unchanged: their viewers see no hiccup. */
+     * producers whose SSRC is unchanged: their viewers see no hiccup. From
+     * a new one (the publisher restarted) the transport is replaced, but
+     * the producers move over to it (restart_publish). */
     int keep = same_publish_connection(peer, offer, &plan.remote_fp);
+    int restart = !keep && peer->pub_transport && peer->n_producers > 0;
     int changed = 0;
     if (!keep) {
-        changed = close_publish(peer);
+        if (!restart)
+            changed = close_publish(peer);
         new_credentials(peer, peer->pub_ufrag, peer->pub_pwd);
         const char *u = offer->media[0].ice_ufrag;
         snprintf(peer->pub_remote_ufrag, sizeof peer->pub_remote_ufrag, "%s",
@@ -399,12 +405,16 @@ json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error
     aula_sdp_free(offer);
     if (rc != 0) {
         aula_buf_deinit(&answer);
+        if (restart)
+            changed = close_publish(peer);
         if (changed)
             renegotiate_others(peer);
         return aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "could not write the answer");
     }
     if (keep)
         changed = update_producers(peer, &plan, screen);
+    else if (restart)
+        changed = restart_publish(peer, &plan, screen);
     else
         changed |= create_publish(peer, &plan, screen);
     AULA_LOG_DEBUG("media", "publishing", "participant=%s transport=%llu tracks=%zu kept=%d",
@@ -435,7 +445,8 @@ static void add_producer(aula_media_peer *peer, const aula_media_producer_add *t
                                                                  .kind = pa.kind,
                                                                  .codec = pa.codec,
                                                                  .ssrc = pa.ssrc,
-                                                                 .screen = screen};
+                                                                 .screen = screen,
+                                                                 .n_layers = pa.n_layers};
     snprintf(peer->producers[peer->n_producers - 1].mid, sizeof peer->producers[0].mid, "%s",
              pa.n_layers ? pa.mid : "");
     if (!screen && peer->paused[pa.kind])
@@ -476,9 +487,8 @@ static int update_producers(aula_media_peer *peer, const aula_media_publish_plan
     return changed;
 }
 
-/* A new publish transport and its producers. Returns 1. */
-static int create_publish(aula_media_peer *peer, const aula_media_publish_plan *plan,
-                          const int *screen)
+/* Asks the worker for a new publish transport for the plan's connection. */
+static void create_publish_transport(aula_media_peer *peer, const aula_media_publish_plan *plan)
 {
     aula_media_msg m;
     memset(&m, 0, sizeof m);
@@ -492,9 +502,77 @@ static int create_publish(aula_media_peer *peer, const aula_media_publish_plan *
     fingerprint_text(&plan->remote_fp, tc->remote_fingerprint, sizeof tc->remote_fingerprint);
     tc->ext = plan->ext;
     send_msg(peer, &m);
+}
+
+/* A new publish transport and its producers. Returns 1. */
+static int create_publish(aula_media_peer *peer, const aula_media_publish_plan *plan,
+                          const int *screen)
+{
+    create_publish_transport(peer, plan);
     for (size_t k = 0; k < plan->n_tracks; k++)
         add_producer(peer, &plan->tracks[k], screen[k]);
     return 1;
+}
+
+/* The first old producer (not taken yet) that track can take over: same
+ * kind, role (camera or screen), codec and simulcast layer count. A codec
+ * change replaces the producer, since the viewers negotiated the codec. */
+static int rebind_match(const aula_media_producer *old, size_t n_old, const int *taken,
+                        const aula_media_producer_add *track, int screen)
+{
+    for (size_t i = 0; i < n_old; i++)
+        if (!taken[i] && old[i].kind == track->kind && old[i].screen == screen &&
+            old[i].codec == track->codec && old[i].n_layers == track->n_layers)
+            return (int)i;
+    return -1;
+}
+
+/* The publisher restarted (an offer from a new peer connection): a new
+ * transport, to which each old producer moves (AULA_MEDIA_PRODUCER_REBIND)
+ * when a new track matches it (rebind_match, in order), so its viewers keep
+ * their consumers, SSRCs and payload types and need no renegotiation. Old
+ * producers without a match close, unmatched tracks become new producers.
+ * The old transport closes last, after the producers left it. Returns 1
+ * when a track appeared or went. */
+static int restart_publish(aula_media_peer *peer, const aula_media_publish_plan *plan,
+                           const int *screen)
+{
+    uint64_t old_transport = peer->pub_transport;
+    aula_media_producer old[AULA_MEDIA_MAX_PRODUCERS];
+    size_t n_old = peer->n_producers;
+    int taken[AULA_MEDIA_MAX_PRODUCERS] = {0};
+    int changed = 0;
+    memcpy(old, peer->producers, n_old * sizeof old[0]);
+    peer->n_producers = 0;
+    create_publish_transport(peer, plan);
+    for (size_t k = 0; k < plan->n_tracks; k++) {
+        int i = rebind_match(old, n_old, taken, &plan->tracks[k], screen[k]);
+        if (i < 0) {
+            add_producer(peer, &plan->tracks[k], screen[k]);
+            changed = 1;
+            continue;
+        }
+        taken[i] = 1;
+        aula_media_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = AULA_MEDIA_PRODUCER_REBIND;
+        m.u.producer_rebind = plan->tracks[k];
+        m.u.producer_rebind.producer_id = old[i].id;
+        m.u.producer_rebind.transport_id = peer->pub_transport;
+        send_msg(peer, &m);
+        aula_media_producer *pr = &peer->producers[peer->n_producers++];
+        *pr = old[i];
+        pr->ssrc = plan->tracks[k].ssrc;
+        snprintf(pr->mid, sizeof pr->mid, "%s", pr->n_layers ? plan->tracks[k].mid : "");
+    }
+    for (size_t i = 0; i < n_old; i++)
+        if (!taken[i]) {
+            drop_consumers_of(peer->ms, old[i].id);
+            send_target(peer, AULA_MEDIA_PRODUCER_CLOSE, old[i].id, 0);
+            changed = 1;
+        }
+    send_target(peer, AULA_MEDIA_TRANSPORT_CLOSE, old_transport, 0);
+    return changed;
 }
 
 /* ---- media.subscribe / media.answer ----------------------------------- */

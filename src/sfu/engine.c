@@ -286,6 +286,11 @@ static void handle_msg2(aula_media_engine *e, uint64_t now_ms, const aula_media_
         if (x)
             rc = aula_router_producer_add(x->room->router, &m->u.producer_add, x->t);
         break;
+    case AULA_MEDIA_PRODUCER_REBIND:
+        x = find_by_id(e, m->u.producer_rebind.transport_id);
+        if (x)
+            rc = aula_router_producer_rebind(x->room->router, &m->u.producer_rebind, x->t, now_ms);
+        break;
     case AULA_MEDIA_CONSUMER_ADD:
         x = find_by_id(e, m->u.consumer_add.transport_id);
         if (x)

@@ -65,6 +65,7 @@ typedef enum aula_media_msg_type {
     AULA_MEDIA_CONSUMER_CLOSE,
     AULA_MEDIA_KEYFRAME_REQUEST,       /* ask a producer's publisher for a keyframe */
     AULA_MEDIA_CONSUMER_SET_PREFERRED, /* target.layer: highest simulcast layer wanted */
+    AULA_MEDIA_PRODUCER_REBIND,        /* producer_rebind: the publisher restarted */
     /* worker -> control */
     AULA_MEDIA_TRANSPORT_STATE = 200,
     AULA_MEDIA_ACTIVE_SPEAKER,
@@ -135,6 +136,12 @@ typedef struct aula_media_msg {
     union {
         aula_media_transport_create transport_create;
         aula_media_producer_add producer_add;
+        /* An existing producer (producer_id) now arrives on another PUBLISH
+         * transport (transport_id) with new SSRCs, layers and payload
+         * types; kind, codec and clock_rate are the producer's own, and
+         * n_layers is 0 again when it was 0. Its consumers stay and see
+         * one continuous stream. */
+        aula_media_producer_add producer_rebind;
         aula_media_consumer_add consumer_add;
         aula_media_transport_report transport_report;
         aula_media_active_speaker active_speaker;

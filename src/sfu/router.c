@@ -41,7 +41,10 @@ typedef struct consumer {
     uint16_t off_start;     /* the first producer seq forwarded with seq_off */
     uint32_t rtx_in_window; /* retransmissions in the second from rtx_window_ms */
     uint64_t rtx_window_ms;
-    aula_sim_consumer sim; /* the viewer's layer, when p->sim */
+    /* The viewer's layer when p->sim; for one stream only its timestamp
+     * offset, which is not 0 after a publisher restart. */
+    aula_sim_consumer sim;
+    bool ts_rebase; /* one stream: recompute the timestamp offset at the next packet */
     struct consumer *next;
 } consumer;
 
@@ -206,6 +209,43 @@ int aula_router_producer_close(aula_router *r, uint64_t producer_id)
     return AULA_ENOENT;
 }
 
+static void request_keyframe(producer *p, unsigned layers, uint64_t now_ms);
+
+int aula_router_producer_rebind(aula_router *r, const aula_media_producer_add *a, aula_transport *t,
+                                uint64_t now_ms)
+{
+    producer *p = find_producer(r, a->producer_id);
+    if (!p)
+        return AULA_ENOENT;
+    size_t n_layers = p->sim ? aula_simulcast_count(p->sim) : 0;
+    if (a->n_layers != n_layers)
+        return AULA_EINVAL;
+    p->t = t;
+    p->ssrc = a->ssrc;
+    p->rtx_ssrc = a->rtx_ssrc;
+    p->pt = a->payload_type;
+    p->rtx_pt = a->rtx_payload_type;
+    /* Sequence numbers restart with the new SSRCs: what was buffered or
+     * counted belongs to the old stream. */
+    if (p->sim) {
+        aula_simulcast_destroy(p->sim);
+        p->sim = aula_simulcast_create(a->layers, a->n_layers, a->mid, p->clock_rate);
+    } else if (p->rtx_buf) {
+        aula_retransmit_destroy(p->rtx_buf);
+        p->rtx_buf = aula_retransmit_create();
+    }
+    aula_recv_stats_init(&p->stats, p->clock_rate);
+    p->pli_sent = p->pli_pending = false;
+    p->pli_layers = 0;
+    for (consumer *c = p->consumers; c; c = c->next) {
+        c->resync = true;
+        c->ts_rebase = true;
+        c->sim.current = -1; /* simulcast: waits for a keyframe of its target */
+    }
+    request_keyframe(p, ~0u, now_ms);
+    return 0;
+}
+
 int aula_router_producer_pause(aula_router *r, uint64_t producer_id, bool paused)
 {
     producer *p = find_producer(r, producer_id);
@@ -278,8 +318,7 @@ int aula_router_consumer_add(aula_router *r, const aula_media_consumer_add *a, a
     c->ssrc = a->ssrc;
     c->pt = a->payload_type;
     c->resync = true;
-    if (p->sim)
-        aula_sim_consumer_init(&c->sim, aula_simulcast_count(p->sim), p->clock_rate);
+    aula_sim_consumer_init(&c->sim, p->sim ? aula_simulcast_count(p->sim) : 1, p->clock_rate);
     c->next = p->consumers;
     p->consumers = c;
     request_keyframe(p, 1u, now_ms); /* a viewer starts on layer 0 */
@@ -379,8 +418,7 @@ static void forward(aula_router *r, consumer *c, const uint8_t *buf, size_t len,
     aula_rtp_set_ssrc(r->scratch, c->ssrc);
     aula_rtp_set_payload_type(r->scratch, c->pt);
     aula_rtp_set_seq(r->scratch, out);
-    if (c->p->sim)
-        aula_rtp_set_timestamp(r->scratch, aula_sim_consumer_map_ts(&c->sim, rtp_ts(buf)));
+    aula_rtp_set_timestamp(r->scratch, aula_sim_consumer_map_ts(&c->sim, rtp_ts(buf)));
     aula_transport_send_rtp(c->t, r->scratch, len, sizeof r->scratch);
 }
 
@@ -502,8 +540,7 @@ static bool resend(aula_router *r, consumer *c, uint16_t out, uint64_t now_ms)
     aula_rtp_set_ssrc(r->scratch, c->ssrc);
     aula_rtp_set_payload_type(r->scratch, c->pt);
     aula_rtp_set_seq(r->scratch, out);
-    if (c->p->sim)
-        aula_rtp_set_timestamp(r->scratch, aula_sim_consumer_map_ts(&c->sim, rtp_ts(pkt)));
+    aula_rtp_set_timestamp(r->scratch, aula_sim_consumer_map_ts(&c->sim, rtp_ts(pkt)));
     return aula_transport_send_rtp(c->t, r->scratch, len, sizeof r->scratch) == 0;
 }
 
@@ -598,6 +635,11 @@ static void forward_layer(aula_router *r, producer *p, int layer, uint64_t now_m
     bool key = aula_simulcast_keyframe(p->codec, buf, h);
     for (consumer *c = p->consumers; c; c = c->next) {
         aula_sim_verdict v = aula_sim_consumer_on_packet(&c->sim, layer, key);
+        /* A viewer without a layer yet (after a publisher restart the
+         * layers' SSRCs were unknown when the PLI was due) asks again,
+         * paced, now that the target's SSRC is known. */
+        if (v == AULA_SIM_DROP && c->sim.current < 0 && layer == c->sim.target)
+            request_keyframe(p, 1u << layer, now_ms);
         if (v == AULA_SIM_DROP)
             continue;
         if (v == AULA_SIM_SWITCH)
@@ -638,8 +680,11 @@ int aula_router_on_rtp(aula_router *r, aula_transport *t, uint64_t now_ms, const
         forward_layer(r, p, layer, now_ms, buf, len, &h);
         return AULA_DROP_NONE;
     }
-    for (consumer *c = p->consumers; c; c = c->next)
+    for (consumer *c = p->consumers; c; c = c->next) {
+        aula_sim_consumer_timestamp(&c->sim, h.timestamp, now_ms, c->ts_rebase);
+        c->ts_rebase = false;
         forward(r, c, buf, len, h.seq);
+    }
     return AULA_DROP_NONE;
 }
 
@@ -660,10 +705,10 @@ static void forward_sr(producer *p, int layer, const aula_rtcp_header *h, uint64
     for (consumer *c = p->consumers; c; c = c->next) {
         uint8_t buf[64 + AULA_SRTP_MAX_TRAILER];
         size_t len;
-        if (p->sim && (c->sim.current != layer || !c->sim.ts_started))
-            continue;
+        if (p->sim ? c->sim.current != layer || !c->sim.ts_started : c->ts_rebase)
+            continue; /* not on the viewer's clock yet */
         sr.ssrc = c->ssrc;
-        sr.rtp_time = p->sim ? aula_sim_consumer_map_ts(&c->sim, rtp_time) : rtp_time;
+        sr.rtp_time = aula_sim_consumer_map_ts(&c->sim, rtp_time);
         if (aula_rtcp_build_sr(&sr, buf, sizeof buf - AULA_SRTP_MAX_TRAILER, &len) == 0)
             aula_transport_send_rtcp(c->t, buf, len, sizeof buf);
     }

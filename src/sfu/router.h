@@ -78,6 +78,15 @@ aula_speaker *aula_router_speaker(aula_router *r);
  * for a keyframe (paced). */
 int aula_router_producer_add(aula_router *r, const aula_media_producer_add *p, aula_transport *t);
 int aula_router_producer_close(aula_router *r, uint64_t producer_id);
+/* The publisher of producer a->producer_id restarted its peer connection:
+ * the producer now takes a's SSRCs, layers and payload types on transport
+ * t. Its consumers stay; each handles the next packet it gets like a layer
+ * switch (seq goes on from the last one sent, the timestamp moves forward),
+ * and a keyframe is asked of t (paced, or when t connects). Returns 0,
+ * AULA_ENOENT for an unknown producer, AULA_EINVAL when the layer count
+ * changed (the control plane replaces the producer then). */
+int aula_router_producer_rebind(aula_router *r, const aula_media_producer_add *a, aula_transport *t,
+                                uint64_t now_ms);
 int aula_router_producer_pause(aula_router *r, uint64_t producer_id, bool paused);
 int aula_router_consumer_add(aula_router *r, const aula_media_consumer_add *c, aula_transport *t,
                              uint64_t now_ms);

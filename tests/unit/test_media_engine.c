@@ -199,6 +199,124 @@ static void publish_and_view(void **state)
     peer_free(&view);
 }
 
+/* The viewer's next packet: seq want_seq, timestamp want_ts, SSRC 2222. */
+static void expect_viewer(peer *v, uint16_t want_seq, uint32_t want_ts)
+{
+    uint8_t pkt[DGRAM_CAP];
+    size_t len;
+    assert_true(peer_recv(v, pkt, &len, false));
+    aula_rtp_header h;
+    assert_int_equal(aula_rtp_parse(pkt, len, &h), 0);
+    assert_int_equal(h.ssrc, 2222);
+    assert_int_equal(h.payload_type, 100);
+    assert_int_equal(h.seq, want_seq);
+    assert_int_equal(h.timestamp, want_ts);
+}
+
+/* A publisher restarts its peer connection: the producer moves to the new
+ * transport (PRODUCER_REBIND) with another SSRC, sequence numbers and
+ * timestamp base, and the viewer sees one stream go on. */
+static void publisher_restart(void **state)
+{
+    (void)state;
+    reset();
+    aula_media_engine *e = aula_media_engine_create(identity, &engine_cb, NULL);
+    aula_media_engine_set_timeouts(e, 5000, 10000);
+    peer pub, view, pub2;
+    peer_init(&pub, 1, 40001, "pubufrag");
+    peer_init(&view, 2, 40002, "viewufrag");
+    peer_init(&pub2, 3, 40003, "pub2ufrag");
+    peer_connect(e, &pub, AULA_MEDIA_PUBLISH);
+    peer_connect(e, &view, AULA_MEDIA_RECEIVE);
+
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_PRODUCER_ADD;
+    m.u.producer_add = (aula_media_producer_add){.producer_id = 10,
+                                                 .transport_id = 1,
+                                                 .kind = AULA_MEDIA_VIDEO,
+                                                 .ssrc = 1111,
+                                                 .payload_type = 96,
+                                                 .clock_rate = 90000};
+    aula_media_engine_handle_msg(e, now, &m);
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_CONSUMER_ADD;
+    m.u.consumer_add = (aula_media_consumer_add){
+        .consumer_id = 20, .transport_id = 2, .producer_id = 10, .ssrc = 2222, .payload_type = 100};
+    aula_media_engine_handle_msg(e, now, &m);
+    expect_pli(&pub, 1111);
+
+    uint8_t pkt[DGRAM_CAP];
+    size_t len;
+    for (uint16_t s = 100; s < 105; s++) {
+        len = make_rtp(pkt, 1111, s);
+        assert_int_equal(peer_send(e, &pub, pkt, len, false), AULA_DROP_NONE);
+    }
+    for (uint16_t s = 100; s < 105; s++)
+        expect_forwarded(&view, s, s);
+
+    /* The restarted publisher connects a new transport; the producer
+     * moves to it, a keyframe is asked of it at once, and the old
+     * transport can close without taking the producer along. */
+    peer_connect(e, &pub2, AULA_MEDIA_PUBLISH);
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_PRODUCER_REBIND;
+    m.u.producer_rebind = (aula_media_producer_add){.producer_id = 10,
+                                                    .transport_id = 3,
+                                                    .kind = AULA_MEDIA_VIDEO,
+                                                    .ssrc = 5555,
+                                                    .payload_type = 96,
+                                                    .clock_rate = 90000};
+    aula_media_engine_handle_msg(e, now, &m);
+    expect_pli(&pub2, 5555);
+    send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 1, 0);
+    net_n = 0;
+
+    /* The old SSRC means nothing on the new transport. */
+    len = make_rtp(pkt, 1111, 105);
+    assert_int_equal(peer_send(e, &pub2, pkt, len, false), AULA_DROP_UNKNOWN_SSRC);
+
+    /* Seq 9000.. with a timestamp base below the old one, 40 ms after the
+     * last packet: the viewer gets seq 105.. and the timestamp 40 ms on. */
+    now += 40;
+    for (uint16_t s = 9000; s < 9005; s++) {
+        len = make_rtp(pkt, 5555, s);
+        aula_rtp_set_timestamp(pkt, 1000u + 90u * (uint32_t)(s - 9000));
+        assert_int_equal(peer_send(e, &pub2, pkt, len, false), AULA_DROP_NONE);
+    }
+    uint32_t last_ts = 90u * 104;
+    for (uint16_t s = 0; s < 5; s++)
+        expect_viewer(&view, (uint16_t)(105 + s), last_ts + 40u * 90 + 90u * s);
+    assert_int_equal(net_n, 0);
+
+    /* A sender report of the new SSRC maps onto the viewer's clock. */
+    aula_rtcp_sr sr = {.ssrc = 5555, .ntp_time = 0x1122334455667788ull, .rtp_time = 1000};
+    assert_int_equal(aula_rtcp_build_sr(&sr, pkt, 200, &len), 0);
+    assert_int_equal(peer_send(e, &pub2, pkt, len, true), AULA_DROP_NONE);
+    assert_true(peer_recv(&view, pkt, &len, true));
+    aula_rtcp_iter it;
+    aula_rtcp_header h;
+    aula_rtcp_iter_init(&it, pkt, len);
+    assert_int_equal(aula_rtcp_iter_next(&it, &h), 0);
+    aula_rtcp_sr got;
+    assert_int_equal(aula_rtcp_parse_sr(&h, &got), 0);
+    assert_int_equal(got.ssrc, 2222);
+    assert_int_equal(got.rtp_time, last_ts + 40u * 90);
+
+    /* An unknown producer cannot be rebound. */
+    m.u.producer_rebind.producer_id = 99;
+    aula_media_engine_handle_msg(e, now, &m);
+    assert_int_equal(net_n, 0);
+
+    send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 2, 0);
+    send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 3, 0);
+    assert_int_equal(aula_media_engine_transport_count(e), 0);
+    aula_media_engine_destroy(e);
+    peer_free(&pub);
+    peer_free(&view);
+    peer_free(&pub2);
+}
+
 static void unknown_addresses_are_dropped(void **state)
 {
     (void)state;
@@ -323,6 +441,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(publish_and_view),
+        cmocka_unit_test(publisher_restart),
         cmocka_unit_test(unknown_addresses_are_dropped),
         cmocka_unit_test(handshake_failures),
     };

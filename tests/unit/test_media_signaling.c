@@ -491,6 +491,128 @@ static void h264_when_vp8_is_not_offered(void **state)
     aula_participant_leave(pb, 2);
 }
 
+/* chrome_av_sendonly.sdp as a new peer connection of the same browser would
+ * offer it: another ICE ufrag, DTLS fingerprint and SSRCs. */
+static json_t *restarted_params(void)
+{
+    static const char *const from[] = {"Zx2k", "0A:F2:21:3F", "3164809462", "3850824570",
+                                       "2288446664"};
+    static const char *const to[] = {"Qy7m", "1B:F2:21:3F", "1111111111", "2222222222",
+                                     "3333333333"};
+    json_t *orig = sdp_params("chrome_av_sendonly.sdp");
+    const char *text = json_string_value(json_object_get(orig, "sdp"));
+    aula_buf b;
+    aula_buf_init(&b);
+    while (*text) {
+        size_t i = 0;
+        while (i < sizeof from / sizeof from[0] && strncmp(text, from[i], strlen(from[i])))
+            i++;
+        if (i < sizeof from / sizeof from[0]) {
+            aula_buf_append(&b, to[i], strlen(to[i]));
+            text += strlen(from[i]);
+        } else {
+            aula_buf_append(&b, text++, 1);
+        }
+    }
+    aula_buf_append(&b, "", 1);
+    json_t *p = json_pack("{s:s}", "sdp", b.data);
+    aula_buf_deinit(&b);
+    json_decref(orig);
+    return p;
+}
+
+static size_t count_from(const fixture *f, size_t start, aula_media_msg_type type)
+{
+    size_t n = 0;
+    for (size_t i = start; i < f->n_sent; i++)
+        n += f->sent[i].type == type;
+    return n;
+}
+
+/* A publisher restart (an offer from a new peer connection) keeps the
+ * producers: the worker is told to rebind them to the new transport, the
+ * viewer keeps its consumers and is not asked to renegotiate. */
+static void restart_rebinds_producers(void **state)
+{
+    fixture *f = *state;
+    inbox a = {0}, b = {0};
+    aula_participant *pa = NULL, *pb = NULL;
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Ala", &sink, &a, 1, &pa), 0);
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Bartek", &sink, &b, 1, &pb), 0);
+    aula_media_peer *ma = aula_media_peer_create(f->ms, pa);
+    aula_media_peer *mb = aula_media_peer_create(f->ms, pb);
+    aula_rpc_error err = {0};
+
+    json_t *params = sdp_params("chrome_av_sendonly.sdp");
+    json_decref(aula_media_publish(ma, params, &err));
+    json_decref(params);
+    uint64_t old_transport = find(f, AULA_MEDIA_TRANSPORT_CREATE)->u.transport_create.transport_id;
+    uint64_t ids[2];
+    size_t n_ids = 0;
+    for (size_t i = 0; i < f->n_sent; i++)
+        if (f->sent[i].type == AULA_MEDIA_PRODUCER_ADD)
+            ids[n_ids++] = f->sent[i].u.producer_add.producer_id;
+    assert_int_equal(n_ids, 2);
+    json_t *res = aula_media_subscribe(mb, NULL, &err);
+    aula_sdp *offer = parse_result_sdp(res);
+    json_decref(res);
+    json_t *ans = browser_answer(offer);
+    json_decref(aula_media_answer(mb, ans, &err));
+    json_decref(ans);
+    aula_sdp_free(offer);
+    assert_int_equal(count(f, AULA_MEDIA_CONSUMER_ADD), 2);
+    assert_int_equal(b.renegotiate, 1);
+
+    size_t before = f->n_sent;
+    params = restarted_params();
+    res = aula_media_publish(ma, params, &err);
+    json_decref(params);
+    assert_non_null(res);
+    json_decref(res);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_TRANSPORT_CREATE), 1);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_PRODUCER_REBIND), 2);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_PRODUCER_ADD), 0);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_PRODUCER_CLOSE), 0);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_CONSUMER_CLOSE), 0);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_TRANSPORT_CLOSE), 1);
+    assert_int_equal(b.renegotiate, 1);
+    /* New transport first, then the rebinds, then the old one closes. */
+    const aula_media_msg *tc = &f->sent[before];
+    assert_int_equal(tc->type, AULA_MEDIA_TRANSPORT_CREATE);
+    assert_int_equal(tc->u.transport_create.direction, AULA_MEDIA_PUBLISH);
+    assert_true(tc->u.transport_create.transport_id != old_transport);
+    assert_int_equal(f->sent[f->n_sent - 1].type, AULA_MEDIA_TRANSPORT_CLOSE);
+    assert_true(f->sent[f->n_sent - 1].u.target.id == old_transport);
+    for (size_t i = before; i < f->n_sent; i++) {
+        if (f->sent[i].type != AULA_MEDIA_PRODUCER_REBIND)
+            continue;
+        const aula_media_producer_add *rb = &f->sent[i].u.producer_rebind;
+        assert_true(rb->transport_id == tc->u.transport_create.transport_id);
+        if (rb->kind == AULA_MEDIA_AUDIO) {
+            assert_true(rb->producer_id == ids[0] || rb->producer_id == ids[1]);
+            assert_int_equal(rb->ssrc, 1111111111u);
+        } else {
+            assert_true(rb->producer_id == ids[0] || rb->producer_id == ids[1]);
+            assert_int_equal(rb->ssrc, 2222222222u);
+            assert_int_equal(rb->rtx_ssrc, 3333333333u);
+        }
+    }
+
+    /* The same connection again (a renegotiation) is not a restart. */
+    before = f->n_sent;
+    params = restarted_params();
+    json_decref(aula_media_publish(ma, params, &err));
+    json_decref(params);
+    assert_int_equal(f->n_sent, before);
+    assert_int_equal(b.renegotiate, 1);
+
+    aula_media_peer_destroy(ma);
+    assert_int_equal(count(f, AULA_MEDIA_CONSUMER_CLOSE), 2);
+    aula_media_peer_destroy(mb);
+    aula_participant_leave(pa, 2);
+    aula_participant_leave(pb, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +620,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unusable_offers_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(subscribe_answer_and_leave, setup, teardown),
         cmocka_unit_test_setup_teardown(h264_when_vp8_is_not_offered, setup, teardown),
+        cmocka_unit_test_setup_teardown(restart_rebinds_producers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,11 +271,42 @@ static void layers_switch(void **state)
     step(e, &pub, &view, n++, 2, 1);
     step(e, &pub, &view, n++, 1, 0);
 
+    /* The publisher restarts on a new transport (PRODUCER_REBIND) and its
+     * layers start again from their first seq and timestamp: the viewer
+     * waits for a keyframe of its layer, asks for it once the layer's SSRC
+     * is known, and its stream goes on (send_frame checks seq and ts). */
+    peer pub2;
+    peer_init(&pub2, 3, 40003, "pub2ufrag");
+    connect_publisher(e, &pub2);
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_PRODUCER_REBIND;
+    m.u.producer_rebind = (aula_media_producer_add){.producer_id = 10,
+                                                    .transport_id = 3,
+                                                    .kind = AULA_MEDIA_VIDEO,
+                                                    .payload_type = 96,
+                                                    .clock_rate = 90000,
+                                                    .n_layers = 3};
+    for (int l = 0; l < 3; l++) {
+        snprintf(m.u.producer_rebind.layers[l].rid, sizeof m.u.producer_rebind.layers[l].rid, "%s",
+                 rids[l]);
+        m.u.producer_rebind.layers[l].spatial = (uint8_t)l;
+    }
+    aula_media_engine_handle_msg(e, now, &m);
     send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 1, 0);
+    memset(plis, 0, sizeof plis);
+    now += 1000;
+    step(e, &pub2, &view, 0, 0, -1);
+    assert_true(plis[1] >= 1);
+    now += 33;
+    step(e, &pub2, &view, 1, 1, 0);
+    step(e, &pub2, &view, 2, 0, 0);
+
+    send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 3, 0);
     send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 2, 0);
     assert_int_equal(aula_media_engine_transport_count(e), 0);
     aula_media_engine_destroy(e);
     peer_free(&pub);
+    peer_free(&pub2);
     peer_free(&view);
     (void)expect_pli; /* shared helpers this program does not need */
     (void)expect_forwarded;
