@@ -31,6 +31,9 @@ static const aula_sdp_codec *find_named(const aula_sdp_media *m, const char *nam
  * constrained baseline 42e01f first (what aula offers viewers), then any
  * baseline profile (profile_idc 0x42), then any other profile; within a
  * rank, level-asymmetry-allowed=1 wins. NULL when none has mode 1. */
+/* Opus parameters aula asks for, publishing and receiving alike. */
+#define OPUS_FMTP "minptime=10;useinbandfec=1;usedtx=1"
+
 static const aula_sdp_codec *find_h264(const aula_sdp_media *m)
 {
     const aula_sdp_codec *best = NULL;
@@ -169,6 +172,11 @@ static int plan_section(const aula_sdp_media *m, size_t idx, aula_media_publish_
     sa->codecs[0].fb = sa->fb[0];
     sa->codecs[0].n_fb = 0;
     sa->n_codecs = 1;
+    /* RFC 7587 §6.1: the receiver's preferences. In-band FEC survives
+     * loss; DTX sends almost nothing while someone is silent, which in a
+     * class of thirty muted-but-open microphones is most of the time. */
+    if (audio)
+        sa->codecs[0].fmtp = OPUS_FMTP;
     if (!audio) {
         for (size_t i = 0; i < sizeof video_fb / sizeof video_fb[0]; i++)
             if (aula_sdp_codec_has_fb(c, video_fb[i]))
@@ -278,7 +286,7 @@ int aula_media_write_offer(aula_media_peer *peer, const aula_sdp_candidate *cand
                                  .name = "opus",
                                  .clock_rate = 48000,
                                  .channels = 2,
-                                 .fmtp = "minptime=10;useinbandfec=1"};
+                                 .fmtp = OPUS_FMTP};
     const aula_sdp_codec vp8 = {.pt = AULA_MEDIA_PT_VP8,
                                 .name = "VP8",
                                 .clock_rate = 90000,

@@ -196,6 +196,11 @@ static void publish_answer_follows_the_offer(void **state)
     assert_int_equal(au->setup, AULA_SDP_SETUP_PASSIVE);
     assert_int_equal(au->n_codecs, 1);
     assert_string_equal(au->codecs[0].name, "opus");
+    uint32_t fec = 0, dtx = 0;
+    assert_int_equal(aula_sdp_param_get_uint(au->codecs[0].fmtp, "useinbandfec", &fec), 0);
+    assert_int_equal(aula_sdp_param_get_uint(au->codecs[0].fmtp, "usedtx", &dtx), 0);
+    assert_int_equal(fec, 1);
+    assert_int_equal(dtx, 1);
     assert_int_equal(aula_sdp_find_extmap(au, AULA_SDP_EXT_AUDIO_LEVEL), 1);
     assert_int_equal(aula_sdp_find_extmap(au, AULA_SDP_EXT_TWCC), 0);
     assert_int_equal(au->n_candidates, 1);
@@ -462,6 +467,10 @@ static void h264_when_vp8_is_not_offered(void **state)
     assert_true(aula_sdp_codec_has_fb(&ov->codecs[0], "ccm fir"));
     assert_true(aula_sdp_codec_has_fb(&ov->codecs[0], "goog-remb"));
     assert_string_equal(offer->media[0].codecs[0].name, "opus");
+    uint32_t viewer_dtx = 0;
+    assert_int_equal(aula_sdp_param_get_uint(offer->media[0].codecs[0].fmtp, "usedtx", &viewer_dtx),
+                     0);
+    assert_int_equal(viewer_dtx, 1);
 
     size_t before = f->n_sent;
     json_t *bans = browser_answer(offer);
