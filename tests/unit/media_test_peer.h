@@ -1,9 +1,8 @@
 /* The fake network and the in-memory browser peers (a publisher or a
  * viewer with STUN, a real OpenSSL DTLS client and libsrtp2 sessions) that
- * drive the media engine in virtual time, shared by test_media_engine.c
- * and test_retransmit.c. Every function is static: include it once per
- * test program, after cmocka.h, OpenSSL, libsrtp2, the aula headers and
- * dtls_test_client.h. */
+ * drive the media engine in virtual time, shared by test_media_engine.c,
+ * test_retransmit.c, test_simulcast.c and test_speaker.c. Every function is static: include it once
+ * per test program, after cmocka.h, OpenSSL, libsrtp2, the aula headers and dtls_test_client.h. */
 #ifndef AULA_TESTS_MEDIA_TEST_PEER_H
 #define AULA_TESTS_MEDIA_TEST_PEER_H
 
@@ -93,7 +92,10 @@ static void peer_free(peer *p)
     client_free(p->c);
 }
 
-static void create_transport(aula_media_engine *e, peer *p, aula_media_direction dir)
+/* TRANSPORT_CREATE for p in room 77, with the header extensions in ext
+ * (NULL: none negotiated). */
+static void create_transport_ext(aula_media_engine *e, peer *p, aula_media_direction dir,
+                                 const aula_media_extensions *ext)
 {
     aula_media_msg m;
     memset(&m, 0, sizeof m);
@@ -101,11 +103,20 @@ static void create_transport(aula_media_engine *e, peer *p, aula_media_direction
     m.u.transport_create.transport_id = p->tid;
     m.u.transport_create.room_key = 77;
     m.u.transport_create.direction = dir;
+    if (ext)
+        m.u.transport_create.ext = *ext;
     snprintf(m.u.transport_create.ufrag, sizeof m.u.transport_create.ufrag, "%s", p->ufrag);
     snprintf(m.u.transport_create.pwd, sizeof m.u.transport_create.pwd, "%s", p->pwd);
     snprintf(m.u.transport_create.remote_fingerprint,
              sizeof m.u.transport_create.remote_fingerprint, "%s", p->c->fp);
     aula_media_engine_handle_msg(e, now, &m);
+}
+
+/* Not every test program creates a transport without connecting it. */
+__attribute__((unused)) static void create_transport(aula_media_engine *e, peer *p,
+                                                     aula_media_direction dir)
+{
+    create_transport_ext(e, p, dir, NULL);
 }
 
 static size_t stun_request(uint8_t *buf, size_t cap, const char *username, const char *pwd)
@@ -180,11 +191,56 @@ static void peer_dtls(aula_media_engine *e, peer *p)
     p->in = client_session(AULA_SRTP_AEAD_AES_128_GCM, m + 16, m + 44, 16, 12, ssrc_any_inbound);
 }
 
-static void peer_connect(aula_media_engine *e, peer *p, aula_media_direction dir)
+/* TRANSPORT_CREATE (with the header extensions in ext, or none), ICE and
+ * DTLS: p is connected. */
+static void peer_connect_ext(aula_media_engine *e, peer *p, aula_media_direction dir,
+                             const aula_media_extensions *ext)
 {
-    create_transport(e, p, dir);
+    create_transport_ext(e, p, dir, ext);
     peer_ice(e, p);
     peer_dtls(e, p);
+}
+
+static void peer_connect(aula_media_engine *e, peer *p, aula_media_direction dir)
+{
+    peer_connect_ext(e, p, dir, NULL);
+}
+
+/* ---- producers and consumers ---------------------------------------------- */
+
+static void producer_add(aula_media_engine *e, const aula_media_producer_add *pa)
+{
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_PRODUCER_ADD;
+    m.u.producer_add = *pa;
+    aula_media_engine_handle_msg(e, now, &m);
+}
+
+static void consumer_add(aula_media_engine *e, const aula_media_consumer_add *ca)
+{
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_CONSUMER_ADD;
+    m.u.consumer_add = *ca;
+    aula_media_engine_handle_msg(e, now, &m);
+}
+
+/* The plain video pair: producer 10 (SSRC 1111, pt 96) on transport 1,
+ * consumer 20 (SSRC 2222, pt 100) of it on transport 2 (test_media_engine.c). */
+__attribute__((unused)) static void add_video_pair(aula_media_engine *e)
+{
+    producer_add(e, &(aula_media_producer_add){.producer_id = 10,
+                                               .transport_id = 1,
+                                               .kind = AULA_MEDIA_VIDEO,
+                                               .ssrc = 1111,
+                                               .payload_type = 96,
+                                               .clock_rate = 90000});
+    consumer_add(e, &(aula_media_consumer_add){.consumer_id = 20,
+                                               .transport_id = 2,
+                                               .producer_id = 10,
+                                               .ssrc = 2222,
+                                               .payload_type = 100});
 }
 
 static int peer_send(aula_media_engine *e, peer *p, uint8_t *pkt, size_t len, bool rtcp)
@@ -293,6 +349,22 @@ static void reset(void)
 {
     net_n = 0;
     reports_n = 0;
+}
+
+/* The cmocka group setup and teardown: libsrtp2 and the engine's DTLS
+ * identity. */
+static int peer_group_setup(void **state)
+{
+    (void)state;
+    assert_int_equal(aula_srtp_global_init(), 0);
+    return aula_dtls_identity_create(&identity);
+}
+
+static int peer_group_teardown(void **state)
+{
+    (void)state;
+    aula_dtls_identity_destroy(identity);
+    return 0;
 }
 
 #endif

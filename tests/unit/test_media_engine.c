@@ -68,21 +68,7 @@ static void publish_and_view(void **state)
     assert_int_equal(aula_media_engine_transport_count(e), 2);
     assert_int_equal(net_n, 0);
 
-    aula_media_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_PRODUCER_ADD;
-    m.u.producer_add = (aula_media_producer_add){.producer_id = 10,
-                                                 .transport_id = 1,
-                                                 .kind = AULA_MEDIA_VIDEO,
-                                                 .ssrc = 1111,
-                                                 .payload_type = 96,
-                                                 .clock_rate = 90000};
-    aula_media_engine_handle_msg(e, now, &m);
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_CONSUMER_ADD;
-    m.u.consumer_add = (aula_media_consumer_add){
-        .consumer_id = 20, .transport_id = 2, .producer_id = 10, .ssrc = 2222, .payload_type = 100};
-    aula_media_engine_handle_msg(e, now, &m);
+    add_video_pair(e);
     /* A new viewer needs a keyframe: the publisher is asked at once. */
     expect_pli(&pub, 1111);
     uint64_t pli_at = now;
@@ -229,21 +215,7 @@ static void publisher_restart(void **state)
     peer_connect(e, &pub, AULA_MEDIA_PUBLISH);
     peer_connect(e, &view, AULA_MEDIA_RECEIVE);
 
-    aula_media_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_PRODUCER_ADD;
-    m.u.producer_add = (aula_media_producer_add){.producer_id = 10,
-                                                 .transport_id = 1,
-                                                 .kind = AULA_MEDIA_VIDEO,
-                                                 .ssrc = 1111,
-                                                 .payload_type = 96,
-                                                 .clock_rate = 90000};
-    aula_media_engine_handle_msg(e, now, &m);
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_CONSUMER_ADD;
-    m.u.consumer_add = (aula_media_consumer_add){
-        .consumer_id = 20, .transport_id = 2, .producer_id = 10, .ssrc = 2222, .payload_type = 100};
-    aula_media_engine_handle_msg(e, now, &m);
+    add_video_pair(e);
     expect_pli(&pub, 1111);
 
     uint8_t pkt[DGRAM_CAP];
@@ -259,6 +231,7 @@ static void publisher_restart(void **state)
      * moves to it, a keyframe is asked of it at once, and the old
      * transport can close without taking the producer along. */
     peer_connect(e, &pub2, AULA_MEDIA_PUBLISH);
+    aula_media_msg m;
     memset(&m, 0, sizeof m);
     m.type = AULA_MEDIA_PRODUCER_REBIND;
     m.u.producer_rebind = (aula_media_producer_add){.producer_id = 10,
@@ -423,20 +396,6 @@ static void handshake_failures(void **state)
     peer_free(&q);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    assert_int_equal(aula_srtp_global_init(), 0);
-    return aula_dtls_identity_create(&identity);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    aula_dtls_identity_destroy(identity);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,5 +404,5 @@ int main(void)
         cmocka_unit_test(unknown_addresses_are_dropped),
         cmocka_unit_test(handshake_failures),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, peer_group_setup, peer_group_teardown);
 }

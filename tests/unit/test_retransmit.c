@@ -224,26 +224,19 @@ static void stats_jitter_and_sr(void **state)
 
 static void add_producer_consumer(aula_media_engine *e, uint64_t pub_tid, uint64_t view_tid)
 {
-    aula_media_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_PRODUCER_ADD;
-    m.u.producer_add = (aula_media_producer_add){.producer_id = 30,
-                                                 .transport_id = pub_tid,
-                                                 .kind = AULA_MEDIA_VIDEO,
-                                                 .ssrc = 1111,
-                                                 .rtx_ssrc = 1112,
-                                                 .payload_type = 96,
-                                                 .rtx_payload_type = 97,
-                                                 .clock_rate = 90000};
-    aula_media_engine_handle_msg(e, now, &m);
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_CONSUMER_ADD;
-    m.u.consumer_add = (aula_media_consumer_add){.consumer_id = 40,
-                                                 .transport_id = view_tid,
-                                                 .producer_id = 30,
-                                                 .ssrc = 2222,
-                                                 .payload_type = 100};
-    aula_media_engine_handle_msg(e, now, &m);
+    producer_add(e, &(aula_media_producer_add){.producer_id = 30,
+                                               .transport_id = pub_tid,
+                                               .kind = AULA_MEDIA_VIDEO,
+                                               .ssrc = 1111,
+                                               .rtx_ssrc = 1112,
+                                               .payload_type = 96,
+                                               .rtx_payload_type = 97,
+                                               .clock_rate = 90000});
+    consumer_add(e, &(aula_media_consumer_add){.consumer_id = 40,
+                                               .transport_id = view_tid,
+                                               .producer_id = 30,
+                                               .ssrc = 2222,
+                                               .payload_type = 100});
 }
 
 static void send_seq(aula_media_engine *e, peer *pub, uint16_t seq, int want)
@@ -471,20 +464,6 @@ static void loss_repair(void **state)
     peer_free(&view);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    assert_int_equal(aula_srtp_global_init(), 0);
-    return aula_dtls_identity_create(&identity);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    aula_dtls_identity_destroy(identity);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -492,5 +471,5 @@ int main(void)
         cmocka_unit_test(stats_losses_and_wrap), cmocka_unit_test(stats_jitter_and_sr),
         cmocka_unit_test(loss_repair),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, peer_group_setup, peer_group_teardown);
 }

@@ -83,21 +83,8 @@ static size_t make_sim(uint8_t *b, int layer, unsigned n, bool key)
 
 static void connect_publisher(aula_media_engine *e, peer *p)
 {
-    aula_media_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_TRANSPORT_CREATE;
-    aula_media_transport_create *c = &m.u.transport_create;
-    c->transport_id = p->tid;
-    c->room_key = 77;
-    c->direction = AULA_MEDIA_PUBLISH;
-    snprintf(c->ufrag, sizeof c->ufrag, "%s", p->ufrag);
-    snprintf(c->pwd, sizeof c->pwd, "%s", p->pwd);
-    snprintf(c->remote_fingerprint, sizeof c->remote_fingerprint, "%s", p->c->fp);
-    c->ext.rid = RID_EXT;
-    c->ext.repaired_rid = 11;
-    aula_media_engine_handle_msg(e, now, &m);
-    peer_ice(e, p);
-    peer_dtls(e, p);
+    aula_media_extensions ext = {.rid = RID_EXT, .repaired_rid = 11};
+    peer_connect_ext(e, p, AULA_MEDIA_PUBLISH, &ext);
 }
 
 /* Counts the PLIs to the publisher per layer SSRC (RRs are skipped). */
@@ -192,29 +179,22 @@ static void layers_switch(void **state)
     connect_publisher(e, &pub);
     peer_connect(e, &view, AULA_MEDIA_RECEIVE);
 
-    aula_media_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_PRODUCER_ADD;
-    aula_media_producer_add *pa = &m.u.producer_add;
-    *pa = (aula_media_producer_add){.producer_id = 10,
-                                    .transport_id = 1,
-                                    .kind = AULA_MEDIA_VIDEO,
-                                    .payload_type = 96,
-                                    .clock_rate = 90000,
-                                    .n_layers = 3};
+    aula_media_producer_add pa = {.producer_id = 10,
+                                  .transport_id = 1,
+                                  .kind = AULA_MEDIA_VIDEO,
+                                  .payload_type = 96,
+                                  .clock_rate = 90000,
+                                  .n_layers = 3};
     for (int l = 0; l < 3; l++) {
-        snprintf(pa->layers[l].rid, sizeof pa->layers[l].rid, "%s", rids[l]);
-        pa->layers[l].spatial = (uint8_t)l;
+        snprintf(pa.layers[l].rid, sizeof pa.layers[l].rid, "%s", rids[l]);
+        pa.layers[l].spatial = (uint8_t)l;
     }
-    aula_media_engine_handle_msg(e, now, &m);
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_CONSUMER_ADD;
-    m.u.consumer_add = (aula_media_consumer_add){.consumer_id = 20,
-                                                 .transport_id = 2,
-                                                 .producer_id = 10,
-                                                 .ssrc = VIEW_SSRC,
-                                                 .payload_type = 100};
-    aula_media_engine_handle_msg(e, now, &m);
+    producer_add(e, &pa);
+    consumer_add(e, &(aula_media_consumer_add){.consumer_id = 20,
+                                               .transport_id = 2,
+                                               .producer_id = 10,
+                                               .ssrc = VIEW_SSRC,
+                                               .payload_type = 100});
     drain_publisher(&pub);
 
     /* The first frame is a keyframe everywhere: the viewer gets layer 0
@@ -278,6 +258,7 @@ static void layers_switch(void **state)
     peer pub2;
     peer_init(&pub2, 3, 40003, "pub2ufrag");
     connect_publisher(e, &pub2);
+    aula_media_msg m;
     memset(&m, 0, sizeof m);
     m.type = AULA_MEDIA_PRODUCER_REBIND;
     m.u.producer_rebind = (aula_media_producer_add){.producer_id = 10,
@@ -380,20 +361,6 @@ static void h264_keyframe_detection(void **state)
     assert_false(aula_simulcast_keyframe(AULA_MEDIA_CODEC_DEFAULT, pkt, &h));
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    assert_int_equal(aula_srtp_global_init(), 0);
-    return aula_dtls_identity_create(&identity);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    aula_dtls_identity_destroy(identity);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,5 +368,5 @@ int main(void)
         cmocka_unit_test(h264_keyframe_detection),
         cmocka_unit_test(layers_switch),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, peer_group_setup, peer_group_teardown);
 }

@@ -241,16 +241,12 @@ static size_t make_audio(uint8_t *b, uint32_t ssrc, uint16_t seq, uint8_t level)
 
 static void add_audio(aula_media_engine *e, uint64_t id, uint32_t ssrc)
 {
-    aula_media_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_PRODUCER_ADD;
-    m.u.producer_add = (aula_media_producer_add){.producer_id = id,
-                                                 .transport_id = 1,
-                                                 .kind = AULA_MEDIA_AUDIO,
-                                                 .ssrc = ssrc,
-                                                 .payload_type = 111,
-                                                 .clock_rate = 48000};
-    aula_media_engine_handle_msg(e, now, &m);
+    producer_add(e, &(aula_media_producer_add){.producer_id = id,
+                                               .transport_id = 1,
+                                               .kind = AULA_MEDIA_AUDIO,
+                                               .ssrc = ssrc,
+                                               .payload_type = 111,
+                                               .clock_rate = 48000});
 }
 
 /* ms of audio from both producers (NONE: not sent), timers run; returns
@@ -286,21 +282,9 @@ static void engine_reports_active_speaker(void **state)
     aula_media_engine *e = aula_media_engine_create(identity, &engine_cb, NULL);
     peer pub;
     peer_init(&pub, 1, 40001, "pubufrag");
-    /* As peer_connect, with the audio level extension negotiated. */
-    aula_media_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = AULA_MEDIA_TRANSPORT_CREATE;
-    m.u.transport_create.transport_id = 1;
-    m.u.transport_create.room_key = 77;
-    m.u.transport_create.direction = AULA_MEDIA_PUBLISH;
-    m.u.transport_create.ext.audio_level = LEVEL_EXT_ID;
-    snprintf(m.u.transport_create.ufrag, sizeof m.u.transport_create.ufrag, "%s", pub.ufrag);
-    snprintf(m.u.transport_create.pwd, sizeof m.u.transport_create.pwd, "%s", pub.pwd);
-    snprintf(m.u.transport_create.remote_fingerprint,
-             sizeof m.u.transport_create.remote_fingerprint, "%s", pub.c->fp);
-    aula_media_engine_handle_msg(e, now, &m);
-    peer_ice(e, &pub);
-    peer_dtls(e, &pub);
+    /* The audio level extension negotiated. */
+    aula_media_extensions ext = {.audio_level = LEVEL_EXT_ID};
+    peer_connect_ext(e, &pub, AULA_MEDIA_PUBLISH, &ext);
     add_audio(e, 10, 1111);
     add_audio(e, 11, 1112);
     reset();
@@ -321,20 +305,6 @@ static void engine_reports_active_speaker(void **state)
     peer_free(&pub);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    assert_int_equal(aula_srtp_global_init(), 0);
-    return aula_dtls_identity_create(&identity);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    aula_dtls_identity_destroy(identity);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,5 +315,5 @@ int main(void)
         cmocka_unit_test(timer_is_paced),
         cmocka_unit_test(engine_reports_active_speaker),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, peer_group_setup, peer_group_teardown);
 }
