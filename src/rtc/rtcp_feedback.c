@@ -3,39 +3,13 @@
  * front and then reads fixed offsets inside it. */
 #include "rtc/rtcp.h"
 
+#include "core/byteorder.h"
 #include "core/error.h"
 
 #include <string.h>
 
 /* The largest RTCP packet the 16-bit length field can describe. */
 #define MAX_PACKET (4u * 65536u)
-
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t get_u24(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    put_u16(p, (uint16_t)(v >> 16));
-    put_u16(p + 2, (uint16_t)v);
-}
 
 /* Writes the 12-byte feedback header (RFC 4585 §6.1) of a packet of size
  * bytes, a multiple of 4 that the caller has checked against cap. */
@@ -44,9 +18,9 @@ static void put_fb_header(uint8_t *p, uint8_t fmt, uint8_t type, size_t size, ui
 {
     p[0] = (uint8_t)(0x80 | fmt);
     p[1] = type;
-    put_u16(p + 2, (uint16_t)(size / 4 - 1));
-    put_u32(p + 4, sender);
-    put_u32(p + 8, media);
+    aula_put_u16be(p + 2, (uint16_t)(size / 4 - 1));
+    aula_put_u32be(p + 4, sender);
+    aula_put_u32be(p + 8, media);
 }
 
 /* Parses the common header and checks type and FMT. */
@@ -75,7 +49,7 @@ int aula_rtcp_parse_nack(const aula_rtcp_header *h, aula_rtcp_nack *out)
 
 aula_rtcp_nack_item aula_rtcp_nack_item_at(const aula_rtcp_nack *n, size_t i)
 {
-    aula_rtcp_nack_item it = {get_u16(n->fci + 4 * i), get_u16(n->fci + 4 * i + 2)};
+    aula_rtcp_nack_item it = {aula_get_u16be(n->fci + 4 * i), aula_get_u16be(n->fci + 4 * i + 2)};
     return it;
 }
 
@@ -90,8 +64,8 @@ int aula_rtcp_build_nack(uint32_t sender_ssrc, uint32_t media_ssrc,
         return AULA_ETOOBIG;
     put_fb_header(buf, AULA_RTCP_FMT_NACK, AULA_RTCP_RTPFB, size, sender_ssrc, media_ssrc);
     for (size_t i = 0; i < n; i++) {
-        put_u16(buf + 12 + 4 * i, items[i].pid);
-        put_u16(buf + 14 + 4 * i, items[i].blp);
+        aula_put_u16be(buf + 12 + 4 * i, items[i].pid);
+        aula_put_u16be(buf + 14 + 4 * i, items[i].blp);
     }
     *written = size;
     return 0;
@@ -166,7 +140,7 @@ int aula_rtcp_parse_fir(const aula_rtcp_header *h, aula_rtcp_fir *out)
 
 aula_rtcp_fir_entry aula_rtcp_fir_entry_at(const aula_rtcp_fir *f, size_t i)
 {
-    aula_rtcp_fir_entry e = {get_u32(f->fci + 8 * i), f->fci[8 * i + 4]};
+    aula_rtcp_fir_entry e = {aula_get_u32be(f->fci + 8 * i), f->fci[8 * i + 4]};
     return e;
 }
 
@@ -182,7 +156,7 @@ int aula_rtcp_build_fir(uint32_t sender_ssrc, const aula_rtcp_fir_entry *entries
     put_fb_header(buf, AULA_RTCP_FMT_FIR, AULA_RTCP_PSFB, size, sender_ssrc, 0);
     for (size_t i = 0; i < n; i++) {
         uint8_t *e = buf + 12 + 8 * i;
-        put_u32(e, entries[i].ssrc);
+        aula_put_u32be(e, entries[i].ssrc);
         e[4] = entries[i].seq;
         e[5] = e[6] = e[7] = 0;
     }
@@ -207,7 +181,7 @@ int aula_rtcp_parse_remb(const aula_rtcp_header *h, aula_rtcp_remb *out)
     if (fb.fci_len - 8 < 4u * num)
         return AULA_EPROTO;
     unsigned exp = p[5] >> 2;
-    uint64_t mantissa = get_u24(p + 5) & 0x3ffff;
+    uint64_t mantissa = aula_get_u24be(p + 5) & 0x3ffff;
     out->sender_ssrc = fb.sender_ssrc;
     /* An 18-bit mantissa shifted by up to 63 can overflow 64 bits. */
     if (exp > 46 && (mantissa >> (64 - exp)) != 0)
@@ -216,7 +190,7 @@ int aula_rtcp_parse_remb(const aula_rtcp_header *h, aula_rtcp_remb *out)
         out->bitrate_bps = mantissa << exp;
     out->ssrc_count = num;
     for (unsigned i = 0; i < num; i++)
-        out->ssrcs[i] = get_u32(p + 8 + 4 * i);
+        out->ssrcs[i] = aula_get_u32be(p + 8 + 4 * i);
     return 0;
 }
 
@@ -233,9 +207,9 @@ int aula_rtcp_build_remb(const aula_rtcp_remb *r, uint8_t *buf, size_t cap, size
     memcpy(buf + 12, "REMB", 4);
     buf[16] = r->ssrc_count;
     buf[17] = (uint8_t)(exp << 2 | mantissa >> 16);
-    put_u16(buf + 18, (uint16_t)mantissa);
+    aula_put_u16be(buf + 18, (uint16_t)mantissa);
     for (unsigned i = 0; i < r->ssrc_count; i++)
-        put_u32(buf + 20 + 4 * i, r->ssrcs[i]);
+        aula_put_u32be(buf + 20 + 4 * i, r->ssrcs[i]);
     *written = size;
     return 0;
 }
@@ -274,9 +248,9 @@ int aula_rtcp_parse_twcc(const aula_rtcp_header *h, aula_rtcp_twcc *out)
     memset(out, 0, sizeof *out);
     out->sender_ssrc = fb.sender_ssrc;
     out->media_ssrc = fb.media_ssrc;
-    out->base_seq = get_u16(p);
-    out->status_count = get_u16(p + 2);
-    out->reference_time = (int32_t)(get_u24(p + 4) ^ 0x800000u) - 0x800000;
+    out->base_seq = aula_get_u16be(p);
+    out->status_count = aula_get_u16be(p + 2);
+    out->reference_time = (int32_t)(aula_get_u24be(p + 4) ^ 0x800000u) - 0x800000;
     out->fb_pkt_count = p[7];
     if (out->status_count == 0)
         return AULA_EPROTO;
@@ -289,7 +263,7 @@ int aula_rtcp_parse_twcc(const aula_rtcp_header *h, aula_rtcp_twcc *out)
     while (covered < out->status_count) {
         if (fb.fci_len - pos < 2)
             return AULA_EPROTO;
-        uint16_t c = get_u16(p + pos);
+        uint16_t c = aula_get_u16be(p + pos);
         pos += 2;
         size_t n = chunk_capacity(c);
         if (n > out->status_count - covered)
@@ -329,7 +303,7 @@ int aula_rtcp_twcc_iter_next(aula_rtcp_twcc_iter *it, aula_rtcp_twcc_packet *out
     while (it->sym >= it->sym_cap) {
         if (fb->chunks_len - it->chunk_pos < 2)
             return AULA_EPROTO;
-        it->chunk = get_u16(fb->chunks + it->chunk_pos);
+        it->chunk = aula_get_u16be(fb->chunks + it->chunk_pos);
         it->chunk_pos += 2;
         it->sym = 0;
         it->sym_cap = (uint16_t)chunk_capacity(it->chunk);
@@ -345,7 +319,7 @@ int aula_rtcp_twcc_iter_next(aula_rtcp_twcc_iter *it, aula_rtcp_twcc_packet *out
         /* §3.1.5: two bytes, signed. */
         if (fb->deltas_len - it->delta_pos < 2)
             return AULA_EPROTO;
-        delta = (int32_t)(get_u16(fb->deltas + it->delta_pos) ^ 0x8000u) - 0x8000;
+        delta = (int32_t)(aula_get_u16be(fb->deltas + it->delta_pos) ^ 0x8000u) - 0x8000;
         it->delta_pos += 2;
     } else if (s != AULA_TWCC_NOT_RECEIVED) {
         return AULA_EPROTO;
@@ -391,7 +365,7 @@ static size_t encode_chunks(const aula_rtcp_twcc_packet *pkts, size_t n, uint8_t
             i += k;
         }
         if (p)
-            put_u16(p + len, c);
+            aula_put_u16be(p + len, c);
         len += 2;
     }
     return len;
@@ -422,18 +396,18 @@ int aula_rtcp_build_twcc(const aula_rtcp_twcc *hdr, const aula_rtcp_twcc_packet 
         return AULA_ETOOBIG;
     put_fb_header(buf, AULA_RTCP_FMT_TWCC, AULA_RTCP_RTPFB, size, hdr->sender_ssrc,
                   hdr->media_ssrc);
-    put_u16(buf + 12, hdr->base_seq);
-    put_u16(buf + 14, (uint16_t)n);
+    aula_put_u16be(buf + 12, hdr->base_seq);
+    aula_put_u16be(buf + 14, (uint16_t)n);
     uint32_t ref = (uint32_t)hdr->reference_time & 0xffffff;
     buf[16] = (uint8_t)(ref >> 16);
-    put_u16(buf + 17, (uint16_t)ref);
+    aula_put_u16be(buf + 17, (uint16_t)ref);
     buf[19] = hdr->fb_pkt_count;
     size_t pos = 20 + encode_chunks(pkts, n, buf + 20);
     for (size_t i = 0; i < n; i++) {
         if (pkts[i].status == AULA_TWCC_SMALL_DELTA) {
             buf[pos++] = (uint8_t)pkts[i].delta;
         } else if (pkts[i].status == AULA_TWCC_LARGE_DELTA) {
-            put_u16(buf + pos, (uint16_t)pkts[i].delta);
+            aula_put_u16be(buf + pos, (uint16_t)pkts[i].delta);
             pos += 2;
         }
     }

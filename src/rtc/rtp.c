@@ -1,34 +1,11 @@
 /* RTP header parsing and in-place rewriting. See rtp.h for the contract. */
 #include "rtc/rtp.h"
 
+#include "core/byteorder.h"
 #include "core/error.h"
 
 #include <assert.h>
 #include <string.h>
-
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 int aula_rtp_parse(const uint8_t *pkt, size_t len, aula_rtp_header *out)
 {
@@ -44,9 +21,9 @@ int aula_rtp_parse(const uint8_t *pkt, size_t len, aula_rtp_header *out)
     out->csrc_count = pkt[0] & 0x0f;
     out->marker = (pkt[1] & 0x80) != 0;
     out->payload_type = pkt[1] & 0x7f;
-    out->seq = get_u16(pkt + 2);
-    out->timestamp = get_u32(pkt + 4);
-    out->ssrc = get_u32(pkt + 8);
+    out->seq = aula_get_u16be(pkt + 2);
+    out->timestamp = aula_get_u32be(pkt + 4);
+    out->ssrc = aula_get_u32be(pkt + 8);
 
     size_t off = AULA_RTP_HEADER_MIN + 4u * out->csrc_count;
     if (off > len)
@@ -56,8 +33,8 @@ int aula_rtp_parse(const uint8_t *pkt, size_t len, aula_rtp_header *out)
          * 32-bit words, not counting the 4-byte extension header itself. */
         if (len - off < 4)
             return AULA_EPROTO;
-        out->ext_profile = get_u16(pkt + off);
-        size_t ext_len = 4u * get_u16(pkt + off + 2);
+        out->ext_profile = aula_get_u16be(pkt + off);
+        size_t ext_len = 4u * aula_get_u16be(pkt + off + 2);
         off += 4;
         if (ext_len > len - off)
             return AULA_EPROTO;
@@ -83,7 +60,7 @@ int aula_rtp_parse(const uint8_t *pkt, size_t len, aula_rtp_header *out)
 uint32_t aula_rtp_csrc(const uint8_t *pkt, const aula_rtp_header *h, unsigned i)
 {
     assert(i < h->csrc_count);
-    return get_u32(pkt + AULA_RTP_HEADER_MIN + 4u * i);
+    return aula_get_u32be(pkt + AULA_RTP_HEADER_MIN + 4u * i);
 }
 
 bool aula_rtp_is_rtcp(const uint8_t *buf, size_t len)
@@ -190,23 +167,23 @@ int aula_rtp_rtx_osn(const uint8_t *pkt, const aula_rtp_header *h, uint16_t *osn
     /* RFC 4588 §4: the RTX payload starts with the 2-byte OSN. */
     if (h->payload_len < 2)
         return AULA_EPROTO;
-    *osn = get_u16(pkt + h->payload_offset);
+    *osn = aula_get_u16be(pkt + h->payload_offset);
     return 0;
 }
 
 void aula_rtp_set_ssrc(uint8_t *pkt, uint32_t ssrc)
 {
-    put_u32(pkt + 8, ssrc);
+    aula_put_u32be(pkt + 8, ssrc);
 }
 
 void aula_rtp_set_seq(uint8_t *pkt, uint16_t seq)
 {
-    put_u16(pkt + 2, seq);
+    aula_put_u16be(pkt + 2, seq);
 }
 
 void aula_rtp_set_timestamp(uint8_t *pkt, uint32_t ts)
 {
-    put_u32(pkt + 4, ts);
+    aula_put_u32be(pkt + 4, ts);
 }
 
 void aula_rtp_set_payload_type(uint8_t *pkt, uint8_t pt)

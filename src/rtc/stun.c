@@ -5,6 +5,7 @@
  * Section numbers refer to RFC 8489 unless another RFC is named. */
 #include "rtc/stun.h"
 
+#include "core/byteorder.h"
 #include "core/error.h"
 
 #include <assert.h>
@@ -49,30 +50,6 @@ static bool rd_u16be(reader *r, uint16_t *v)
         return false;
     *v = (uint16_t)(b[0] << 8 | b[1]);
     return true;
-}
-
-static uint32_t get_u32be(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3];
-}
-
-static uint64_t get_u64be(const uint8_t *b)
-{
-    return (uint64_t)get_u32be(b) << 32 | get_u32be(b + 4);
-}
-
-static void put_u16be(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put_u32be(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
 }
 
 /* ---- checksums ---- */
@@ -128,7 +105,7 @@ bool aula_stun_is_stun(const uint8_t *buf, size_t len)
     /* RFC 7983 section 7: STUN's first byte is 0..3 (the top two bits of
      * the message type are zero, section 5). */
     return len >= AULA_STUN_HEADER_SIZE && buf[0] <= 3 &&
-           get_u32be(buf + 4) == AULA_STUN_MAGIC_COOKIE;
+           aula_get_u32be(buf + 4) == AULA_STUN_MAGIC_COOKIE;
 }
 
 /* Decodes an XOR-MAPPED-ADDRESS value (section 14.2). */
@@ -143,13 +120,13 @@ static int decode_xor_address(aula_stun_msg *msg, const uint8_t *v, size_t len)
         struct sockaddr_in *sin = (struct sockaddr_in *)&msg->xor_mapped;
         sin->sin_family = AF_INET;
         sin->sin_port = htons(port);
-        uint32_t a = get_u32be(v + 4) ^ AULA_STUN_MAGIC_COOKIE;
+        uint32_t a = aula_get_u32be(v + 4) ^ AULA_STUN_MAGIC_COOKIE;
         sin->sin_addr.s_addr = htonl(a);
     } else if (v[1] == 0x02 && len == 20) {
         /* IPv6: XOR with the magic cookie followed by the transaction id. */
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&msg->xor_mapped;
         uint8_t mask[16];
-        put_u32be(mask, AULA_STUN_MAGIC_COOKIE);
+        aula_put_u32be(mask, AULA_STUN_MAGIC_COOKIE);
         memcpy(mask + 4, msg->txid, AULA_STUN_TXID_SIZE);
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons(port);
@@ -211,7 +188,7 @@ static int decode_attr(aula_stun_msg *msg, uint16_t type, const uint8_t *v, size
             return AULA_EPROTO;
         if (!msg->has_priority) {
             msg->has_priority = true;
-            msg->priority = get_u32be(v);
+            msg->priority = aula_get_u32be(v);
         }
         return 0;
     case AULA_STUN_ATTR_USE_CANDIDATE: /* RFC 8445 section 7.1.2, no value */
@@ -224,7 +201,7 @@ static int decode_attr(aula_stun_msg *msg, uint16_t type, const uint8_t *v, size
         if (len != 8)
             return AULA_EPROTO;
         if (!msg->ice_controlling && !msg->ice_controlled)
-            msg->tie_breaker = get_u64be(v);
+            msg->tie_breaker = aula_get_u64be(v);
         if (type == AULA_STUN_ATTR_ICE_CONTROLLING)
             msg->ice_controlling = true;
         else
@@ -255,7 +232,7 @@ static int parse_header(aula_stun_msg *msg, const uint8_t *buf, size_t len)
      * a multiple of 4 (attributes are padded), and one datagram carries
      * exactly one message. */
     if ((type & 0xC000) || body % 4 || body != len - AULA_STUN_HEADER_SIZE ||
-        get_u32be(buf + 4) != AULA_STUN_MAGIC_COOKIE)
+        aula_get_u32be(buf + 4) != AULA_STUN_MAGIC_COOKIE)
         return AULA_EPROTO;
     msg->data = buf;
     msg->len = len;
@@ -350,8 +327,8 @@ int aula_stun_check_integrity(const aula_stun_msg *msg, const char *password)
      * MESSAGE-INTEGRITY (so a FINGERPRINT after it is left out). */
     uint8_t hdr[AULA_STUN_HEADER_SIZE];
     memcpy(hdr, msg->data, sizeof(hdr));
-    put_u16be(hdr + 2,
-              (uint16_t)(msg->integrity_off + INTEGRITY_ATTR_SIZE - AULA_STUN_HEADER_SIZE));
+    aula_put_u16be(hdr + 2,
+                   (uint16_t)(msg->integrity_off + INTEGRITY_ATTR_SIZE - AULA_STUN_HEADER_SIZE));
     uint8_t mac[HMAC_SHA1_SIZE];
     int rc = hmac_sha1(password, hdr, sizeof(hdr), msg->data + AULA_STUN_HEADER_SIZE,
                        msg->integrity_off - AULA_STUN_HEADER_SIZE, mac);
@@ -369,7 +346,7 @@ int aula_stun_check_fingerprint(const aula_stun_msg *msg)
     /* Section 14.7: CRC-32 of everything before the attribute; FINGERPRINT
      * is last, so the header's length is already the right one. */
     uint32_t want = aula_stun_crc32(msg->data, msg->fingerprint_off) ^ FINGERPRINT_XOR;
-    uint32_t got = get_u32be(msg->data + msg->fingerprint_off + ATTR_HEADER_SIZE);
+    uint32_t got = aula_get_u32be(msg->data + msg->fingerprint_off + ATTR_HEADER_SIZE);
     return want == got ? 0 : AULA_EPROTO;
 }
 
@@ -377,7 +354,7 @@ int aula_stun_check_fingerprint(const aula_stun_msg *msg)
 
 static void set_length(aula_stun_writer *w, size_t body)
 {
-    put_u16be(w->buf + 2, (uint16_t)body);
+    aula_put_u16be(w->buf + 2, (uint16_t)body);
 }
 
 static int fail(aula_stun_writer *w, int err)
@@ -398,8 +375,8 @@ void aula_stun_writer_init(aula_stun_writer *w, uint8_t *buf, size_t cap, uint16
     }
     /* Section 5: type, length (fixed up as attributes are added), magic
      * cookie, transaction id. */
-    put_u16be(buf, type);
-    put_u32be(buf + 4, AULA_STUN_MAGIC_COOKIE);
+    aula_put_u16be(buf, type);
+    aula_put_u32be(buf + 4, AULA_STUN_MAGIC_COOKIE);
     memcpy(buf + 8, txid, AULA_STUN_TXID_SIZE);
     w->len = AULA_STUN_HEADER_SIZE;
     set_length(w, 0);
@@ -423,8 +400,8 @@ static uint8_t *reserve_attr(aula_stun_writer *w, uint16_t type, size_t len)
         return NULL;
     }
     uint8_t *p = w->buf + w->len;
-    put_u16be(p, type);
-    put_u16be(p + 2, (uint16_t)len);
+    aula_put_u16be(p, type);
+    aula_put_u16be(p + 2, (uint16_t)len);
     memset(p + ATTR_HEADER_SIZE + len, 0, padded - len);
     w->len += need;
     set_length(w, w->len - AULA_STUN_HEADER_SIZE);
@@ -445,15 +422,15 @@ int aula_stun_writer_add(aula_stun_writer *w, uint16_t type, const void *value, 
 int aula_stun_writer_add_u32(aula_stun_writer *w, uint16_t type, uint32_t value)
 {
     uint8_t b[4];
-    put_u32be(b, value);
+    aula_put_u32be(b, value);
     return aula_stun_writer_add(w, type, b, sizeof(b));
 }
 
 int aula_stun_writer_add_u64(aula_stun_writer *w, uint16_t type, uint64_t value)
 {
     uint8_t b[8];
-    put_u32be(b, (uint32_t)(value >> 32));
-    put_u32be(b + 4, (uint32_t)value);
+    aula_put_u32be(b, (uint32_t)(value >> 32));
+    aula_put_u32be(b + 4, (uint32_t)value);
     return aula_stun_writer_add(w, type, b, sizeof(b));
 }
 
@@ -469,7 +446,7 @@ int aula_stun_writer_add_xor_address(aula_stun_writer *w, const struct sockaddr 
         const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
         v[1] = 0x01;
         port = ntohs(sin->sin_port);
-        put_u32be(v + 4, ntohl(sin->sin_addr.s_addr) ^ AULA_STUN_MAGIC_COOKIE);
+        aula_put_u32be(v + 4, ntohl(sin->sin_addr.s_addr) ^ AULA_STUN_MAGIC_COOKIE);
         len = 8;
     } else if (addr->sa_family == AF_INET6) {
         const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
@@ -485,7 +462,7 @@ int aula_stun_writer_add_xor_address(aula_stun_writer *w, const struct sockaddr 
     } else {
         return fail(w, AULA_EINVAL);
     }
-    put_u16be(v + 2, port ^ (uint16_t)(AULA_STUN_MAGIC_COOKIE >> 16));
+    aula_put_u16be(v + 2, port ^ (uint16_t)(AULA_STUN_MAGIC_COOKIE >> 16));
     return aula_stun_writer_add(w, AULA_STUN_ATTR_XOR_MAPPED_ADDRESS, v, len);
 }
 
@@ -608,7 +585,7 @@ int aula_stun_build_binding_error(uint8_t *buf, size_t cap, size_t *out_len, con
         /* Section 14.9: a list of 16-bit attribute types. */
         uint8_t v[2 * AULA_STUN_MAX_UNKNOWN];
         for (size_t i = 0; i < n_unknown; i++)
-            put_u16be(v + 2 * i, unknown[i]);
+            aula_put_u16be(v + 2 * i, unknown[i]);
         aula_stun_writer_add(&w, AULA_STUN_ATTR_UNKNOWN_ATTRIBUTES, v, 2 * n_unknown);
     }
     if (password)

@@ -1,5 +1,6 @@
 #include "sfu/router.h"
 
+#include "core/byteorder.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -398,7 +399,7 @@ void aula_router_transport_connected(aula_router *r, const aula_transport *t, ui
 
 static uint32_t rtp_ts(const uint8_t *pkt)
 {
-    return (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
+    return aula_get_u32be(pkt + 4);
 }
 
 /* Sends a copy of an original packet to c with its SSRC, payload type,
@@ -763,8 +764,7 @@ static void on_publisher_sr(aula_router *r, aula_transport *t, const aula_rtcp_h
 {
     if (h->body_len < 4)
         return;
-    uint32_t ssrc = (uint32_t)h->body[0] << 24 | (uint32_t)h->body[1] << 16 |
-                    (uint32_t)h->body[2] << 8 | h->body[3];
+    uint32_t ssrc = aula_get_u32be(h->body);
     bool rtx;
     producer *p = find_by_ssrc(r, t, ssrc, &rtx);
     if (p && !rtx) {

@@ -1,6 +1,7 @@
 #include "sfu/simulcast.h"
 
 #include "core/alloc.h"
+#include "core/byteorder.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -64,7 +65,7 @@ bool aula_simulcast_h264_keyframe(const uint8_t *pkt, const aula_rtp_header *h)
         return h264_key_nal(type);
     if (type == 24) { /* STAP-A, section 5.7.1: 16-bit size, then the NAL unit */
         for (size_t i = 1; i + 2 < n;) {
-            size_t size = (size_t)p[i] << 8 | p[i + 1];
+            size_t size = aula_get_u16be(p + i);
             if (size == 0 || size > n - i - 2)
                 return false;
             if (h264_key_nal(p[i + 2] & 0x1f))
