@@ -382,11 +382,12 @@ static void fail(aula_dtls *d, const char *reason)
     push_event(d, &ev);
 }
 
+static int on_ssl_result(aula_dtls *d, int ret);
+static void update_timer(aula_dtls *d, uint64_t now_ms);
+
 aula_dtls *aula_dtls_create(aula_dtls_identity *id, aula_dtls_role role,
                             const aula_dtls_options *opts, uint64_t now_ms)
 {
-    assert(role == AULA_DTLS_ROLE_SERVER);
-    (void)role;
     aula_dtls_options o = opts ? *opts : (aula_dtls_options){0};
     aula_dtls *d = aula_calloc(1, sizeof *d);
     d->id = id;
@@ -407,11 +408,21 @@ aula_dtls *aula_dtls_create(aula_dtls_identity *id, aula_dtls_role role,
     }
     BIO_set_data(bio, d);
     SSL_set_bio(d->ssl, bio, bio); /* one reference, owned by the SSL */
-    SSL_set_accept_state(d->ssl);
     DTLS_set_timer_cb(d->ssl, openssl_timer_cb);
     size_t mtu = o.mtu ? o.mtu : AULA_DTLS_DEFAULT_MTU;
     if (!SSL_set_mtu(d->ssl, (long)mtu))
         AULA_LOG_WARN("dtls", "mtu refused, using OpenSSL's minimum", "mtu=%zu", mtu);
+    if (role == AULA_DTLS_ROLE_SERVER) {
+        SSL_set_accept_state(d->ssl);
+        return d;
+    }
+    /* The client speaks first: its ClientHello is the first flight. */
+    SSL_set_connect_state(d->ssl);
+    ERR_clear_error();
+    int r = SSL_do_handshake(d->ssl);
+    if (r != 1)
+        on_ssl_result(d, r);
+    update_timer(d, now_ms);
     return d;
 }
 

@@ -35,8 +35,12 @@ typedef struct aula_dtls_identity aula_dtls_identity;
 typedef struct aula_dtls aula_dtls;
 struct x509_st; /* OpenSSL's X509 */
 
+/* The server waits for a ClientHello (a=setup:passive, what aula's SFU
+ * plays); the client sends one from aula_dtls_create (a=setup:active, what
+ * the load generator in bench/ plays against aula and other servers). */
 typedef enum aula_dtls_role {
     AULA_DTLS_ROLE_SERVER,
+    AULA_DTLS_ROLE_CLIENT,
 } aula_dtls_role;
 
 typedef enum aula_dtls_state {
@@ -86,8 +90,11 @@ const char *aula_dtls_identity_fingerprint(const aula_dtls_identity *id);
 /* The certificate itself (borrowed), for tests and diagnostics. */
 const struct x509_st *aula_dtls_identity_certificate(const aula_dtls_identity *id);
 
-/* A transport's DTLS endpoint waiting for the ClientHello. opts may be
- * NULL. The handshake must complete within the handshake timeout counted
+/* A transport's DTLS endpoint: a server waiting for the ClientHello, or a
+ * client whose ClientHello is queued for aula_dtls_poll_transmit() (with its
+ * retransmission timer armed). Both check the peer's certificate only
+ * against the fingerprint given to aula_dtls_expect_fingerprint(). opts may
+ * be NULL. The handshake must complete within the handshake timeout counted
  * from now_ms. The identity must outlive it. Never NULL. */
 aula_dtls *aula_dtls_create(aula_dtls_identity *id, aula_dtls_role role,
                             const aula_dtls_options *opts, uint64_t now_ms);
