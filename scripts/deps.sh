@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential pkg-config meson ninja-build
     libuv1-dev libssl-dev libsqlite3-dev libjansson-dev
-    libwslay-dev libhttp-parser-dev libsrtp2-dev)
+    libwslay-dev libhttp-parser-dev libsrtp2-dev libjwt-dev libargon2-dev)
 test_pkgs=(libcmocka-dev clang clang-format libclang-rt-14-dev chromium curl openssl)
 
 want=("${build_pkgs[@]}")

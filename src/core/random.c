@@ -15,6 +15,11 @@ static void random_bytes(unsigned char *out, size_t n)
         abort();
 }
 
+void aula_random_bytes(unsigned char *out, size_t n)
+{
+    random_bytes(out, n);
+}
+
 void aula_random_room_id(char out[AULA_ROOM_ID_LEN + 1])
 {
     const size_t k = sizeof room_alphabet - 1;

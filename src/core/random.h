@@ -17,4 +17,10 @@ int aula_room_id_valid(const char *s);
 /* n random bytes as 2n lowercase hex characters plus NUL (out: 2n + 1). */
 void aula_random_hex(char *out, size_t n);
 
+/* Participant ids are aula_random_hex of 8 bytes: 16 hex characters. */
+#define AULA_PARTICIPANT_ID_LEN 16
+
+/* n random bytes (salts, secrets). */
+void aula_random_bytes(unsigned char *out, size_t n);
+
 #endif
