@@ -1,0 +1,340 @@
+#include "peer.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "rtc/rtp.h"
+#include "rtc/srtp.h"
+#include "rtc/stun.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TICK_MS 50
+#define CHECK_RETRY_MS 100
+#define CONSENT_MS 5000
+#define ICE_TIMEOUT_MS 10000
+
+typedef enum state { ST_IDLE, ST_CHECKING, ST_DTLS, ST_CONNECTED, ST_FAILED } state;
+
+struct hm_peer {
+    uv_udp_t udp;
+    uv_timer_t timer;
+    int open_handles;
+    hm_peer_callbacks cb;
+    void *ud;
+    hm_peer_totals *totals; /* borrowed, may be NULL */
+    aula_dtls_identity *id; /* borrowed */
+    aula_dtls *dtls;        /* owned */
+    aula_srtp *srtp;        /* owned, once connected */
+    state st;
+    bool destroyed;
+    struct sockaddr_in remote;
+    char ufrag[9], pwd[25];
+    char username[160];
+    char remote_pwd[260];
+    char remote_fp[AULA_DTLS_FINGERPRINT_SIZE];
+    uint8_t txid[AULA_STUN_TXID_SIZE];
+    uint64_t next_check_ms, started_ms;
+    uint16_t port;
+    bool dtls_client_role;
+};
+
+static uint64_t now_ms(const hm_peer *p)
+{
+    return uv_now(p->udp.loop);
+}
+
+static void send_raw(hm_peer *p, const uint8_t *buf, size_t len)
+{
+    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+    int r = uv_udp_try_send(&p->udp, &b, 1, (const struct sockaddr *)&p->remote);
+    if (p->totals) {
+        if (r < 0)
+            p->totals->tx_fail++;
+        else
+            p->totals->tx_packets++;
+    }
+}
+
+static void fail(hm_peer *p, const char *why)
+{
+    if (p->st == ST_FAILED)
+        return;
+    p->st = ST_FAILED;
+    uv_timer_stop(&p->timer);
+    if (p->cb.on_failed)
+        p->cb.on_failed(p->ud, why);
+}
+
+static void send_check(hm_peer *p)
+{
+    for (size_t i = 0; i < sizeof p->txid; i++)
+        p->txid[i] = (uint8_t)rand();
+    aula_stun_request req = {
+        .txid = p->txid,
+        .username = p->username,
+        .password = p->remote_pwd,
+        .priority = 2130706431u,
+        .controlling = true,
+        .tie_breaker = ((uint64_t)rand() << 32) | (uint64_t)rand(),
+        .use_candidate = true,
+    };
+    uint8_t buf[512];
+    size_t len;
+    if (aula_stun_build_binding_request(buf, sizeof buf, &len, &req) == 0)
+        send_raw(p, buf, len);
+}
+
+static void drain_dtls(hm_peer *p)
+{
+    uint8_t buf[2048];
+    size_t len;
+    while (aula_dtls_poll_transmit(p->dtls, buf, sizeof buf, &len) == 1)
+        send_raw(p, buf, len);
+    aula_dtls_event ev;
+    while (aula_dtls_poll_event(p->dtls, &ev)) {
+        if (ev.type == AULA_DTLS_EVENT_CONNECTED && p->st == ST_DTLS) {
+            bool client = p->dtls_client_role;
+            int err =
+                aula_srtp_create(ev.profile, &ev.keys,
+                                 client ? AULA_SRTP_ROLE_CLIENT : AULA_SRTP_ROLE_SERVER, &p->srtp);
+            memset(&ev.keys, 0, sizeof ev.keys);
+            if (err) {
+                fail(p, "srtp setup failed");
+                return;
+            }
+            p->st = ST_CONNECTED;
+            p->next_check_ms = now_ms(p) + CONSENT_MS;
+            if (p->cb.on_connected)
+                p->cb.on_connected(p->ud);
+        } else if (ev.type != AULA_DTLS_EVENT_CONNECTED) {
+            fail(p, ev.reason ? ev.reason : "dtls closed");
+            return;
+        }
+    }
+}
+
+static void on_stun(hm_peer *p, const uint8_t *buf, size_t len)
+{
+    aula_stun_msg m;
+    if (aula_stun_parse(&m, buf, len) != 0 || memcmp(m.txid, p->txid, sizeof p->txid) != 0)
+        return;
+    if (m.type == AULA_STUN_BINDING_ERROR) {
+        fail(p, "ice check refused");
+        return;
+    }
+    if (m.type != AULA_STUN_BINDING_SUCCESS || aula_stun_check_integrity(&m, p->remote_pwd) != 0)
+        return;
+    if (p->st != ST_CHECKING)
+        return; /* a consent check answered */
+    p->st = ST_DTLS;
+    uint64_t now = now_ms(p);
+    p->dtls = aula_dtls_create(
+        p->id, p->dtls_client_role ? AULA_DTLS_ROLE_CLIENT : AULA_DTLS_ROLE_SERVER, NULL, now);
+    aula_dtls_expect_fingerprint(p->dtls, p->remote_fp);
+    p->next_check_ms = now + CONSENT_MS;
+    drain_dtls(p);
+}
+
+static void on_srtp(hm_peer *p, uint8_t *buf, size_t len, uint64_t now_ns)
+{
+    if (!p->srtp)
+        return;
+    if (aula_rtp_is_rtcp(buf, len)) {
+        if (aula_srtp_unprotect_rtcp(p->srtp, buf, &len) != 0) {
+            if (p->totals)
+                p->totals->rx_decrypt_fail++;
+            return;
+        }
+        if (p->cb.on_rtcp)
+            p->cb.on_rtcp(p->ud, buf, len);
+        return;
+    }
+    if (aula_srtp_unprotect_rtp(p->srtp, buf, &len) != 0) {
+        if (p->totals)
+            p->totals->rx_decrypt_fail++;
+        return;
+    }
+    if (p->cb.on_rtp)
+        p->cb.on_rtp(p->ud, buf, len, now_ns);
+}
+
+/* libuv hands recvmmsg batches in slices of one shared buffer: a loop has
+ * one thread, and every datagram is handled before the next read. */
+static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf)
+{
+    (void)h;
+    (void)size;
+    static char shared[20 * 65536];
+    *buf = uv_buf_init(shared, sizeof shared);
+}
+
+static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
+                    unsigned flags)
+{
+    (void)flags;
+    hm_peer *p = u->data;
+    if (n <= 0 || !from || p->st == ST_FAILED || p->destroyed)
+        return;
+    uint8_t *d = (uint8_t *)buf->base;
+    size_t len = (size_t)n;
+    if (p->totals) {
+        p->totals->rx_packets++;
+        p->totals->rx_bytes += len;
+    }
+    /* RFC 7983 section 7: the first byte says which protocol. */
+    if (d[0] < 4)
+        on_stun(p, d, len);
+    else if (d[0] >= 20 && d[0] <= 63 && p->dtls) {
+        aula_dtls_handle_input(p->dtls, now_ms(p), d, len);
+        drain_dtls(p);
+    } else if (d[0] >= 128 && d[0] <= 191)
+        on_srtp(p, d, len, uv_hrtime());
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    hm_peer *p = t->data;
+    uint64_t now = now_ms(p);
+    if (p->st == ST_CHECKING && now - p->started_ms > ICE_TIMEOUT_MS) {
+        fail(p, "ice timed out");
+        return;
+    }
+    if (now >= p->next_check_ms) {
+        send_check(p);
+        p->next_check_ms = now + (p->st == ST_CHECKING ? CHECK_RETRY_MS : CONSENT_MS);
+    }
+    if (p->st == ST_DTLS) {
+        aula_dtls_handle_timeout(p->dtls, now);
+        drain_dtls(p);
+    }
+}
+
+hm_peer *hm_peer_create(uv_loop_t *loop, aula_dtls_identity *identity, const char *bind_ip,
+                        hm_peer_totals *totals, const hm_peer_callbacks *cb, void *ud)
+{
+    hm_peer *p = aula_calloc(1, sizeof *p);
+    p->cb = *cb;
+    p->ud = ud;
+    p->id = identity;
+    p->totals = totals;
+    aula_random_hex(p->ufrag, 8);
+    aula_random_hex(p->pwd, 24);
+    struct sockaddr_in a;
+    uv_ip4_addr(bind_ip, 0, &a);
+    if (uv_udp_init_ex(loop, &p->udp, AF_INET | UV_UDP_RECVMMSG) != 0) {
+        aula_free(p);
+        return NULL;
+    }
+    p->udp.data = p;
+    uv_timer_init(loop, &p->timer);
+    p->timer.data = p;
+    p->open_handles = 2;
+    int err = uv_udp_bind(&p->udp, (const struct sockaddr *)&a, 0);
+    struct sockaddr_in me;
+    int melen = sizeof me;
+    if (!err)
+        err = uv_udp_getsockname(&p->udp, (struct sockaddr *)&me, &melen);
+    if (!err) {
+        p->port = ntohs(me.sin_port);
+        int sz = 1 << 20;
+        uv_recv_buffer_size((uv_handle_t *)&p->udp, &sz);
+        err = uv_udp_recv_start(&p->udp, on_alloc, on_recv);
+    }
+    if (err) {
+        AULA_LOG_ERROR("hammer", "udp socket failed", "err=%s", uv_strerror(err));
+        hm_peer_destroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+const char *hm_peer_ufrag(const hm_peer *p)
+{
+    return p->ufrag;
+}
+
+const char *hm_peer_pwd(const hm_peer *p)
+{
+    return p->pwd;
+}
+
+uint16_t hm_peer_port(const hm_peer *p)
+{
+    return p->port;
+}
+
+bool hm_peer_connected(const hm_peer *p)
+{
+    return p->st == ST_CONNECTED;
+}
+
+int hm_peer_start(hm_peer *p, const char *ip, uint16_t port, const char *ufrag, const char *pwd,
+                  const char *fingerprint, bool dtls_client)
+{
+    if (p->st != ST_IDLE || uv_ip4_addr(ip, port, &p->remote) != 0 ||
+        strlen(fingerprint) >= sizeof p->remote_fp || strlen(pwd) >= sizeof p->remote_pwd)
+        return AULA_EINVAL;
+    snprintf(p->username, sizeof p->username, "%s:%s", ufrag, p->ufrag);
+    snprintf(p->remote_pwd, sizeof p->remote_pwd, "%s", pwd);
+    snprintf(p->remote_fp, sizeof p->remote_fp, "%s", fingerprint);
+    p->dtls_client_role = dtls_client;
+    p->st = ST_CHECKING;
+    p->started_ms = now_ms(p);
+    p->next_check_ms = 0;
+    uv_timer_start(&p->timer, on_tick, 0, TICK_MS);
+    return 0;
+}
+
+static int send_srtp(hm_peer *p, uint8_t *buf, size_t len, size_t cap, bool rtcp)
+{
+    if (p->st != ST_CONNECTED)
+        return AULA_ECLOSED;
+    int err = rtcp ? aula_srtp_protect_rtcp(p->srtp, buf, &len, cap)
+                   : aula_srtp_protect_rtp(p->srtp, buf, &len, cap);
+    if (err)
+        return err;
+    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+    int r = uv_udp_try_send(&p->udp, &b, 1, (const struct sockaddr *)&p->remote);
+    if (p->totals) {
+        if (r < 0)
+            p->totals->tx_fail++;
+        else
+            p->totals->tx_packets++;
+    }
+    return r < 0 ? AULA_EIO : 0;
+}
+
+int hm_peer_send_rtp(hm_peer *p, uint8_t *buf, size_t len, size_t cap)
+{
+    return send_srtp(p, buf, len, cap, false);
+}
+
+int hm_peer_send_rtcp(hm_peer *p, uint8_t *buf, size_t len, size_t cap)
+{
+    return send_srtp(p, buf, len, cap, true);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    hm_peer *p = h->data;
+    if (--p->open_handles > 0)
+        return;
+    aula_dtls_destroy(p->dtls);
+    aula_srtp_destroy(p->srtp);
+    aula_free(p);
+}
+
+void hm_peer_destroy(hm_peer *p)
+{
+    if (!p)
+        return;
+    p->destroyed = true;
+    p->st = ST_FAILED;
+    uv_close((uv_handle_t *)&p->udp, on_closed);
+    uv_close((uv_handle_t *)&p->timer, on_closed);
+}
