@@ -94,13 +94,22 @@ struct aula_http_parser {
     int chunk_digits;
     size_t framing_bytes;
     size_t trailer_bytes;
-    int cb_error; /* status decided inside a callback */
-    int error;    /* sticky status once an error was returned */
+    uint64_t body_limit; /* max_body_bytes, or the streamed body's own limit */
+    uint64_t body_total; /* body bytes decoded so far */
+    int cb_error;        /* status decided inside a callback */
+    int error;           /* sticky status once an error was returned */
     bool started;
     bool complete; /* the last call returned COMPLETE */
     bool expect_continue;
+    bool head_events;   /* report AULA_HTTP_PARSE_HEAD before a body */
+    bool head_reported; /* ... and it was, for this request */
+    bool awaiting_mode; /* HEAD returned; aula_http_parser_body_mode() is due */
+    bool streaming;     /* body handed out piece by piece, not collected */
     aula_http_message msg;
 };
+
+/* The largest piece of a streamed body handed out at once. */
+#define STREAM_PIECE_BYTES (64 * 1024)
 
 static size_t sat_add(size_t a, size_t b)
 {
@@ -306,7 +315,8 @@ static int decide_framing(aula_http_parser *p)
             return 400;
         n = n * 10 + (uint64_t)(*c - '0');
     }
-    if (n > p->max_body_bytes)
+    /* With head events the caller picks the limit after the head. */
+    if (n > p->max_body_bytes && !p->head_events)
         return 413;
     p->framing = n ? FRAME_LENGTH : FRAME_NONE;
     p->remaining = n;
@@ -389,7 +399,7 @@ static int chunk_byte(aula_http_parser *p, unsigned char c)
         }
         if (p->chunk_digits == 0)
             return 400;
-        if (p->remaining > p->max_body_bytes - p->body.len)
+        if (p->remaining > p->body_limit - p->body_total)
             return 413;
         if (c == '\r') {
             p->chunk = CHUNK_SIZE_LF;
@@ -460,20 +470,26 @@ static int chunk_byte(aula_http_parser *p, unsigned char c)
 }
 
 /* Decodes body bytes from the input buffer. Returns AULA_HTTP_PARSE_AGAIN,
- * AULA_HTTP_PARSE_COMPLETE or an error status. */
+ * AULA_HTTP_PARSE_COMPLETE or an error status. A streamed body stops once
+ * a piece is full, leaving the rest of the input for the next feed. */
 static int decode_body(aula_http_parser *p)
 {
     size_t i = 0, len = p->in.len;
     const char *data = p->in.data;
     int rc = AULA_HTTP_PARSE_AGAIN;
     while (i < len && rc == AULA_HTTP_PARSE_AGAIN) {
+        if (p->streaming && p->body.len >= STREAM_PIECE_BYTES)
+            break;
         if (p->framing == FRAME_LENGTH || p->chunk == CHUNK_DATA) {
             size_t n = len - i;
             if (n > p->remaining)
                 n = (size_t)p->remaining;
+            if (p->streaming && n > STREAM_PIECE_BYTES - p->body.len)
+                n = STREAM_PIECE_BYTES - p->body.len;
             aula_buf_append(&p->body, data + i, n);
             i += n;
             p->remaining -= n;
+            p->body_total += n;
             if (p->remaining == 0 && p->framing == FRAME_LENGTH)
                 rc = AULA_HTTP_PARSE_COMPLETE;
             else if (p->remaining == 0)
@@ -507,6 +523,7 @@ aula_http_parser *aula_http_parser_create(size_t max_header_bytes, size_t max_bo
      * the body may have, plus a head's worth, admits any sane client while
      * bounding what a peer can make us chew through for one request. */
     p->max_framing_bytes = sat_add(max_header_bytes, max_body_bytes);
+    p->body_limit = max_body_bytes;
     aula_buf_init(&p->in);
     aula_buf_init(&p->strings);
     aula_buf_init(&p->body);
@@ -542,6 +559,12 @@ static void reset_message(aula_http_parser *p)
     p->chunk_digits = 0;
     p->framing_bytes = 0;
     p->trailer_bytes = 0;
+    p->body_limit = p->max_body_bytes;
+    p->body_total = 0;
+    p->max_framing_bytes = sat_add(p->max_header_bytes, p->max_body_bytes);
+    p->head_reported = false;
+    p->awaiting_mode = false;
+    p->streaming = false;
     p->cb_error = 0;
     p->started = false;
     p->complete = false;
@@ -643,14 +666,29 @@ static int parse_head(aula_http_parser *p)
 int aula_http_parser_feed(aula_http_parser *p, const char *data, size_t len)
 {
     assert(!(p->complete && p->msg.upgrade));
+    assert(!p->awaiting_mode && "aula_http_parser_body_mode() must follow AULA_HTTP_PARSE_HEAD");
     if (p->error)
         return p->error;
     if (p->complete)
         reset_message(p);
+    else if (p->streaming)
+        aula_buf_reset(&p->body); /* the piece handed out last time */
     if (len)
         aula_buf_append(&p->in, data, len);
 
     int rc = parse_head(p);
+    if (rc == AULA_HTTP_PARSE_AGAIN && p->phase == PHASE_BODY && p->head_events &&
+        !p->head_reported) {
+        rc = finish_message(p);
+        if (rc)
+            return fail(p, rc);
+        /* The body buffer may move while a streamed body passes through. */
+        p->msg.body = "";
+        p->msg.body_len = 0;
+        p->head_reported = true;
+        p->awaiting_mode = true;
+        return AULA_HTTP_PARSE_HEAD;
+    }
     if (rc == AULA_HTTP_PARSE_AGAIN && p->phase == PHASE_BODY) {
         rc = decode_body(p);
         if (rc == AULA_HTTP_PARSE_COMPLETE)
@@ -658,18 +696,26 @@ int aula_http_parser_feed(aula_http_parser *p, const char *data, size_t len)
     }
     if (rc != AULA_HTTP_PARSE_AGAIN && rc != AULA_HTTP_PARSE_COMPLETE)
         return fail(p, rc);
+    if (p->streaming && p->body.len > 0)
+        return AULA_HTTP_PARSE_BODY;
     if (p->phase != PHASE_DONE)
         return AULA_HTTP_PARSE_AGAIN;
-    rc = finish_message(p);
-    if (rc)
-        return fail(p, rc);
+    if (p->head_reported) {
+        aula_buf_append(&p->body, "", 0); /* makes data non-NULL */
+        p->msg.body = p->body.data;
+        p->msg.body_len = p->body.len;
+    } else {
+        rc = finish_message(p);
+        if (rc)
+            return fail(p, rc);
+    }
     p->complete = true;
     return AULA_HTTP_PARSE_COMPLETE;
 }
 
 const aula_http_message *aula_http_parser_message(const aula_http_parser *p)
 {
-    return p->complete ? &p->msg : NULL;
+    return p->complete || (p->head_reported && !p->error) ? &p->msg : NULL;
 }
 
 const char *aula_http_message_header(const aula_http_message *m, const char *name)
@@ -696,4 +742,33 @@ bool aula_http_parser_take_continue(aula_http_parser *p)
     bool c = p->expect_continue && p->phase == PHASE_BODY && !p->error;
     p->expect_continue = false;
     return c;
+}
+
+void aula_http_parser_head_events(aula_http_parser *p, bool on)
+{
+    p->head_events = on;
+}
+
+int aula_http_parser_body_mode(aula_http_parser *p, bool stream, uint64_t max_bytes)
+{
+    assert(p->awaiting_mode && !p->error);
+    p->awaiting_mode = false;
+    p->streaming = stream;
+    p->body_limit = stream ? max_bytes : p->max_body_bytes;
+    size_t limit = p->body_limit > SIZE_MAX ? SIZE_MAX : (size_t)p->body_limit;
+    p->max_framing_bytes = sat_add(p->max_header_bytes, limit);
+    if (p->framing == FRAME_LENGTH && p->remaining > p->body_limit)
+        return fail(p, 413);
+    return 0;
+}
+
+const char *aula_http_parser_body_take(const aula_http_parser *p, size_t *len)
+{
+    *len = p->streaming ? p->body.len : 0;
+    return *len ? p->body.data : "";
+}
+
+uint64_t aula_http_parser_body_total(const aula_http_parser *p)
+{
+    return p->body_total;
 }

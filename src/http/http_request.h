@@ -25,10 +25,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
     AULA_HTTP_PARSE_AGAIN = 0,
     AULA_HTTP_PARSE_COMPLETE = 1,
+    AULA_HTTP_PARSE_HEAD = 2, /* only with head events: see aula_http_parser_head_events() */
+    AULA_HTTP_PARSE_BODY = 3, /* only for a streamed body: see aula_http_parser_body_take() */
 };
 
 typedef struct aula_http_parser aula_http_parser;
@@ -67,7 +70,8 @@ void aula_http_parser_destroy(aula_http_parser *p);
  * be called after an upgrade request completed. */
 int aula_http_parser_feed(aula_http_parser *p, const char *data, size_t len);
 
-/* The request after COMPLETE; NULL otherwise. */
+/* The request after COMPLETE, or after HEAD until the request completes
+ * or fails; NULL otherwise. */
 const aula_http_message *aula_http_parser_message(const aula_http_parser *p);
 
 /* Case-insensitive lookup in a parsed message; NULL when absent. */
@@ -82,6 +86,34 @@ const char *aula_http_parser_buffered(const aula_http_parser *p, size_t *len);
  * complete: the connection is then inside a request, not idle. Blank lines
  * between requests do not count. */
 bool aula_http_parser_started(const aula_http_parser *p);
+
+/* Head events (off by default). When on, a request with a body to come
+ * (Content-Length above 0, or chunked) first makes aula_http_parser_feed()
+ * return AULA_HTTP_PARSE_HEAD once its head is complete and checked; the
+ * message is then readable (with an empty body) and the caller must choose
+ * how the body is taken with aula_http_parser_body_mode() before feeding
+ * again. A request without a body completes at once, as without events.
+ * The body limit is then applied by aula_http_parser_body_mode(), not at
+ * the head. */
+void aula_http_parser_head_events(aula_http_parser *p, bool on);
+
+/* After AULA_HTTP_PARSE_HEAD: stream false collects the body as usual
+ * within the parser's max_body_bytes; stream true hands it out piece by
+ * piece (see aula_http_parser_body_take) within max_bytes instead, which
+ * may exceed max_body_bytes since nothing is held. Returns 0, or 413 when
+ * the announced Content-Length is above the limit (the error is sticky,
+ * as any other; a chunked body over the limit fails while it arrives). */
+int aula_http_parser_body_mode(aula_http_parser *p, bool stream, uint64_t max_bytes);
+
+/* A streamed body: after feed returned AULA_HTTP_PARSE_BODY, the decoded
+ * bytes (never more than 64 KiB at once) and their length. They stay valid
+ * until the next feed, which drops them. Feed returns BODY as long as
+ * pieces are ready (feed again with no new bytes to get the next one: that
+ * is the back-pressure: nothing is decoded while the caller waits), then
+ * COMPLETE once the body has ended; the message stays valid all along and
+ * its body is "" then. aula_http_parser_body_total() counts the bytes. */
+const char *aula_http_parser_body_take(const aula_http_parser *p, size_t *len);
+uint64_t aula_http_parser_body_total(const aula_http_parser *p);
 
 /* True once per request whose head carried "Expect: 100-continue" (HTTP/1.1,
  * with a body still to come and within the limit): the caller should send

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "http/http_request.h"
+#include "http/http_server_internal.h"
 #include "http/tls.h"
 
 #include <assert.h>
@@ -21,11 +22,6 @@
  * The server is freed only once its listener and every connection are
  * closed, so a connection can always reach its server. */
 
-#define READ_BUF_SIZE 65536
-/* While more than this is queued for a client, its pipelined requests
- * wait and its socket is not read: a client that sends and never reads
- * cannot make us buffer without bound. */
-#define PIPELINE_PAUSE_BYTES (256 * 1024)
 /* After an error answer the socket is half-closed and read (and dropped)
  * this long, so that the client sees the answer instead of a reset caused
  * by the request bytes we did not read. */
@@ -34,85 +30,12 @@
 #define REFUSE_LOG_INTERVAL_MS 10000
 #define MAX_WRITE_BUFS 8
 
-enum conn_state {
-    CONN_HTTP,     /* reading requests */
-    CONN_UPGRADED, /* bytes go to the stream callbacks */
-    CONN_DRAINING, /* closing once the queued bytes are written */
-    CONN_LINGER,   /* write side shut; reading and dropping until EOF or timeout */
-    CONN_CLOSED,   /* handles closing; freed in their close callbacks */
-};
-
-enum timer_kind {
-    TIMER_NONE,
-    TIMER_IDLE,
-    TIMER_REQUEST,
-    TIMER_DRAIN,
-    TIMER_LINGER,
-};
-
-struct aula_http_conn {
-    aula_http_server *server; /* borrowed: the server waits for its connections */
-    aula_http_conn *prev;     /* server's list */
-    aula_http_conn *next;
-    uv_tcp_t tcp;
-    uv_timer_t timer;
-    uv_shutdown_t shutdown_req;
-    int open_handles;
-    unsigned long long id;
-    char remote[INET6_ADDRSTRLEN];
-    enum conn_state state;
-    enum timer_kind timer_kind;
-    aula_http_parser *parser; /* owned; NULL once upgraded */
-    aula_tls *tls;            /* owned; NULL for plain HTTP */
-    aula_buf plain;           /* decrypted bytes of the current read */
-    size_t pending_writes;    /* uv_write requests not completed */
-    aula_http_header *hdrs;   /* owned; the current request's headers */
-    size_t cap_hdrs;
-    aula_http_stream_cb stream_cb; /* set by aula_http_upgrade() */
-    void *stream_ud;
-    bool upgraded;
-    bool linger;
-    bool reading;
-    bool paused;      /* pipelining held back until writes drain */
-    bool in_dispatch; /* inside the handler */
-    bool req_keep_alive;
-    bool req_upgrade;
-    bool req_head;
-    bool close_after_response;
-};
-
-struct aula_http_server {
-    uv_loop_t *loop;    /* borrowed */
-    uv_tcp_t *listener; /* owned; freed in its close callback */
-    aula_tls_ctx *tls;  /* owned; NULL for plain HTTP */
-    aula_http_limits limits;
-    aula_http_handler_fn on_request;
-    void *ud;
-    int port;
-    aula_http_conn *conns;
-    size_t n_conns;
-    unsigned long long next_id;
-    uint64_t refuse_logged_ms;
-    size_t refused;
-    bool closing;
-    bool listener_closed;
-    void (*done)(void *ud);
-    void *done_ud;
-    time_t date_sec;
-    char date[40];
-    char read_buf[READ_BUF_SIZE]; /* shared: every read is consumed before the next */
-};
-
 typedef struct write_req {
     uv_write_t req;
     aula_http_conn *conn; /* borrowed: write callbacks run before the close callback */
     char *data;           /* owned */
     size_t len;
 } write_req;
-
-static void conn_close_now(aula_http_conn *c);
-static void conn_drain(aula_http_conn *c, bool linger);
-static void conn_process(aula_http_conn *c, const char *data, size_t len);
 
 /* RFC 9110 section 15 reason phrases. */
 /* clang-format off */
@@ -166,13 +89,13 @@ static const char *http_date(aula_http_server *s)
 
 static void on_timer(uv_timer_t *t);
 
-static void timer_start(aula_http_conn *c, enum timer_kind kind, uint64_t ms)
+void aula__http_timer_start(aula_http_conn *c, enum timer_kind kind, uint64_t ms)
 {
     c->timer_kind = kind;
     uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
-static void timer_stop(aula_http_conn *c)
+void aula__http_timer_stop(aula_http_conn *c)
 {
     c->timer_kind = TIMER_NONE;
     uv_timer_stop(&c->timer);
@@ -190,21 +113,24 @@ static void on_write(uv_write_t *req, int status)
     if (status < 0 && status != UV_ECANCELED) {
         AULA_LOG_DEBUG("http", "write failed", "conn=%llu remote=%s err=%s", c->id, c->remote,
                        uv_err_name(status));
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         return;
     }
     if (c->state == CONN_DRAINING && c->pending_writes == 0) {
-        conn_drain(c, c->linger); /* drained: go on to close */
+        aula__http_conn_drain(c, c->linger); /* drained: go on to close */
         return;
     }
     if (c->state != CONN_HTTP)
         return;
     /* The client reads: that is activity. */
     if (c->timer_kind == TIMER_IDLE)
-        timer_start(c, TIMER_IDLE, c->server->limits.idle_timeout_ms);
-    if (c->paused && aula_http_conn_pending(c) < PIPELINE_PAUSE_BYTES) {
+        aula__http_timer_start(c, TIMER_IDLE, c->server->limits.idle_timeout_ms);
+    if (c->out_active)
+        aula__http_pump_out(c);
+    if (c->state == CONN_HTTP && c->paused && !c->out_active &&
+        aula_http_conn_pending(c) < PIPELINE_PAUSE_BYTES) {
         c->paused = false;
-        conn_process(c, NULL, 0);
+        aula__http_conn_process(c, NULL, 0);
     }
 }
 
@@ -240,7 +166,7 @@ static int queue_write(aula_http_conn *c, aula_buf *b)
                        uv_err_name(rc));
         aula_free(w->data);
         aula_free(w);
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         return rc;
     }
     c->pending_writes++;
@@ -256,14 +182,14 @@ static int flush_tls(aula_http_conn *c)
 }
 
 /* Sends b (plaintext), taking its storage. */
-static int conn_send(aula_http_conn *c, aula_buf *b)
+int aula__http_conn_send(aula_http_conn *c, aula_buf *b)
 {
     if (!c->tls)
         return queue_write(c, b);
     int rc = b->len ? aula_tls_write(c->tls, b->data, b->len) : 0;
     aula_buf_deinit(b);
     if (rc != 0) {
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         return rc;
     }
     return flush_tls(c);
@@ -296,6 +222,8 @@ static void conn_free(aula_http_conn *c)
     AULA_LOG_DEBUG("http", "connection closed", "conn=%llu remote=%s", c->id, c->remote);
     if (c->upgraded)
         c->stream_cb.on_close(c->stream_ud);
+    aula__http_body_abort(c, 0);
+    aula__http_out_abort(c);
     aula_http_parser_destroy(c->parser);
     aula_tls_destroy(c->tls);
     aula_buf_deinit(&c->plain);
@@ -312,7 +240,7 @@ static void on_handle_closed(uv_handle_t *h)
 }
 
 /* Closes at once; queued writes are cancelled. */
-static void conn_close_now(aula_http_conn *c)
+void aula__http_conn_close_now(aula_http_conn *c)
 {
     if (c->state == CONN_CLOSED)
         return;
@@ -326,16 +254,13 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 {
     aula_http_conn *c = req->data;
     if (status < 0 && c->state == CONN_LINGER)
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
 }
-
-static void read_start(aula_http_conn *c);
-static void read_stop(aula_http_conn *c);
 
 /* Closes once the queued bytes are written (bounded by the idle timeout,
  * for a client that does not read). With linger, the write side is shut
  * first and the socket read until the client closes or LINGER_MS pass. */
-static void conn_drain(aula_http_conn *c, bool linger)
+void aula__http_conn_drain(aula_http_conn *c, bool linger)
 {
     if (c->state == CONN_HTTP || c->state == CONN_UPGRADED) {
         c->state = CONN_DRAINING;
@@ -346,24 +271,24 @@ static void conn_drain(aula_http_conn *c, bool linger)
                 return;
         }
         if (linger)
-            read_start(c);
+            aula__http_read_start(c);
         else
-            read_stop(c);
-        timer_start(c, TIMER_DRAIN, c->server->limits.idle_timeout_ms);
+            aula__http_read_stop(c);
+        aula__http_timer_start(c, TIMER_DRAIN, c->server->limits.idle_timeout_ms);
     }
     if (c->state != CONN_DRAINING || c->pending_writes > 0)
         return;
     if (!c->linger) {
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         return;
     }
     c->state = CONN_LINGER;
     c->shutdown_req.data = c;
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         return;
     }
-    timer_start(c, TIMER_LINGER, LINGER_MS);
+    aula__http_timer_start(c, TIMER_LINGER, LINGER_MS);
 }
 
 /* ---- responses ---- */
@@ -395,7 +320,7 @@ static void build_error_body(aula_buf *b, int status, const char *message)
 
 /* Answers a request the parser refused (or the clock ran out on) and
  * closes: the stream position is lost, so nothing after it can be read. */
-static void conn_fail(aula_http_conn *c, int status)
+void aula__http_conn_fail(aula_http_conn *c, int status)
 {
     const char *msg = status == 408   ? "request timeout"
                       : status == 413 ? "request body too large"
@@ -404,6 +329,7 @@ static void conn_fail(aula_http_conn *c, int status)
                                       : "bad request";
     AULA_LOG_DEBUG("http", "request refused", "conn=%llu remote=%s status=%d", c->id, c->remote,
                    status);
+    aula__http_body_abort(c, status);
     aula_buf body, b;
     aula_buf_init(&body);
     aula_buf_init(&b);
@@ -414,19 +340,19 @@ static void conn_fail(aula_http_conn *c, int status)
                     status, aula_http_reason(status), http_date(c->server), body.len);
     aula_buf_append(&b, body.data, body.len);
     aula_buf_deinit(&body);
-    timer_stop(c);
-    if (conn_send(c, &b) == 0)
-        conn_drain(c, true);
+    aula__http_timer_stop(c);
+    if (aula__http_conn_send(c, &b) == 0)
+        aula__http_conn_drain(c, true);
 }
 
-int aula_http_respond(aula_http_request *req, int status, const char *content_type,
-                      const aula_http_header *extra, size_t n_extra, const void *body, size_t len)
+int aula__http_build_head(aula_http_request *req, int status, const char *content_type,
+                          const aula_http_header *extra, size_t n_extra, uint64_t len, aula_buf *b)
 {
+    aula_buf_init(b);
     if (!req || req->status != 0 || status < 200 || status > 999)
         return AULA_EINVAL;
     aula_http_conn *c = req->conn;
     assert(c->in_dispatch && "aula_http_respond() is only valid inside the handler");
-    assert((body || len == 0 || c->req_head) && "a body of len bytes is needed");
     for (size_t i = 0; i < n_extra; i++) {
         if (!header_ok(&extra[i])) {
             AULA_LOG_ERROR("http", "invalid response header", "conn=%llu status=%d", c->id, status);
@@ -440,27 +366,39 @@ int aula_http_respond(aula_http_request *req, int status, const char *content_ty
         return AULA_ECLOSED;
 
     /* A declined upgrade closes: what follows its head may be another
-     * protocol's bytes. */
-    bool keep_alive = c->req_keep_alive && !c->req_upgrade && !c->server->closing;
+     * protocol's bytes. So does an answer given before the body was read
+     * to its end: the unread rest cannot be told from a next request. */
+    bool keep_alive =
+        c->req_keep_alive && !c->req_upgrade && !c->server->closing && !c->body_unread;
     bool bodiless_status = status == 204 || status == 304;
-    aula_buf b;
-    aula_buf_init(&b);
-    bool with_body = !c->req_head && !bodiless_status && len;
-    aula_buf_reserve(&b, 256 + (with_body ? len : 0));
-    aula_buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, aula_http_reason(status),
+    aula_buf_printf(b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, aula_http_reason(status),
                     http_date(c->server));
     if (content_type && status != 204)
-        aula_buf_printf(&b, "Content-Type: %s\r\n", content_type);
+        aula_buf_printf(b, "Content-Type: %s\r\n", content_type);
     if (!bodiless_status)
-        aula_buf_printf(&b, "Content-Length: %zu\r\n", len);
-    aula_buf_printf(&b, "Connection: %s\r\n", keep_alive ? "keep-alive" : "close");
+        aula_buf_printf(b, "Content-Length: %llu\r\n", (unsigned long long)len);
+    aula_buf_printf(b, "Connection: %s\r\n", keep_alive ? "keep-alive" : "close");
     for (size_t i = 0; i < n_extra; i++)
-        aula_buf_printf(&b, "%s: %s\r\n", extra[i].name, extra[i].value);
-    aula_buf_append(&b, "\r\n", 2);
-    if (with_body)
-        aula_buf_append(&b, body, len);
+        aula_buf_printf(b, "%s: %s\r\n", extra[i].name, extra[i].value);
+    aula_buf_append(b, "\r\n", 2);
     c->close_after_response = !keep_alive;
-    return conn_send(c, &b);
+    return 0;
+}
+
+int aula_http_respond(aula_http_request *req, int status, const char *content_type,
+                      const aula_http_header *extra, size_t n_extra, const void *body, size_t len)
+{
+    aula_buf b;
+    int rc = aula__http_build_head(req, status, content_type, extra, n_extra, len, &b);
+    if (rc != 0) {
+        aula_buf_deinit(&b);
+        return rc;
+    }
+    aula_http_conn *c = req->conn;
+    assert((body || len == 0 || c->req_head) && "a body of len bytes is needed");
+    if (!c->req_head && status != 204 && status != 304 && len)
+        aula_buf_append(&b, body, len);
+    return aula__http_conn_send(c, &b);
 }
 
 int aula_http_respond_error(aula_http_request *req, int status, const char *message)
@@ -494,9 +432,8 @@ static void finish_upgrade(aula_http_conn *c)
     c->parser = NULL;
 }
 
-static void dispatch(aula_http_conn *c, const aula_http_message *m)
+void aula__http_fill_request(aula_http_conn *c, const aula_http_message *m, aula_http_request *req)
 {
-    aula_http_server *s = c->server;
     if (c->cap_hdrs < m->n_headers) {
         c->cap_hdrs = m->n_headers;
         c->hdrs = aula_realloc(c->hdrs, c->cap_hdrs * sizeof *c->hdrs);
@@ -505,7 +442,7 @@ static void dispatch(aula_http_conn *c, const aula_http_message *m)
         c->hdrs[i].name = m->headers[i].name;
         c->hdrs[i].value = m->headers[i].value;
     }
-    aula_http_request req = {
+    *req = (aula_http_request){
         .method = m->method,
         .path = m->path,
         .query = m->query,
@@ -521,6 +458,13 @@ static void dispatch(aula_http_conn *c, const aula_http_message *m)
     c->req_upgrade = m->upgrade;
     c->req_head = strcmp(m->method, "HEAD") == 0;
     c->close_after_response = false;
+}
+
+static void dispatch(aula_http_conn *c, const aula_http_message *m)
+{
+    aula_http_server *s = c->server;
+    aula_http_request req;
+    aula__http_fill_request(c, m, &req);
     c->in_dispatch = true;
     s->on_request(&req, s->ud);
     if (req.status == 0) {
@@ -537,54 +481,76 @@ static void dispatch(aula_http_conn *c, const aula_http_message *m)
         finish_upgrade(c);
         return;
     }
-    if (c->state == CONN_HTTP && (c->close_after_response || s->closing))
-        conn_drain(c, true);
+    /* A streamed answer closes, if it must, once it is all sent. */
+    if (c->state == CONN_HTTP && !c->out_active && (c->close_after_response || s->closing))
+        aula__http_conn_drain(c, true);
+}
+
+/* One parser result other than AGAIN or an error. Returns true to feed
+ * the parser again, false to stop (the connection left HTTP, or waits). */
+static bool handle_result(aula_http_conn *c, int rc)
+{
+    aula_http_server *s = c->server;
+    if (rc == AULA_HTTP_PARSE_HEAD)
+        return aula__http_on_head(c);
+    if (rc == AULA_HTTP_PARSE_BODY)
+        return aula__http_on_body(c);
+    aula__http_timer_stop(c);
+    c->body_unread = false;
+    if (c->body_active)
+        aula__http_on_body_end(c);
+    else
+        dispatch(c, aula_http_parser_message(c->parser));
+    if (c->state != CONN_HTTP)
+        return false;
+    if (c->out_active || aula_http_conn_pending(c) >= PIPELINE_PAUSE_BYTES) {
+        c->paused = true;
+        AULA_LOG_DEBUG("http", "pipelining paused", "conn=%llu remote=%s queued=%zu", c->id,
+                       c->remote, aula_http_conn_pending(c));
+        aula__http_read_stop(c);
+        aula__http_timer_start(c, TIMER_IDLE, s->limits.idle_timeout_ms);
+        return false;
+    }
+    return true;
 }
 
 /* Feeds the parser and handles every request it completes, until it needs
- * more bytes, the connection leaves HTTP, or pipelining must wait. */
-static void conn_process(aula_http_conn *c, const char *data, size_t len)
+ * more bytes, the connection leaves HTTP, or pipelining (or a streamed
+ * body) must wait. */
+void aula__http_conn_process(aula_http_conn *c, const char *data, size_t len)
 {
     aula_http_server *s = c->server;
     int rc = aula_http_parser_feed(c->parser, data, len);
-    while (rc == AULA_HTTP_PARSE_COMPLETE) {
-        timer_stop(c);
-        dispatch(c, aula_http_parser_message(c->parser));
-        if (c->state != CONN_HTTP)
+    while (rc == AULA_HTTP_PARSE_COMPLETE || rc == AULA_HTTP_PARSE_HEAD ||
+           rc == AULA_HTTP_PARSE_BODY) {
+        if (!handle_result(c, rc))
             return;
-        if (aula_http_conn_pending(c) >= PIPELINE_PAUSE_BYTES) {
-            c->paused = true;
-            AULA_LOG_DEBUG("http", "pipelining paused", "conn=%llu remote=%s queued=%zu", c->id,
-                           c->remote, aula_http_conn_pending(c));
-            read_stop(c);
-            timer_start(c, TIMER_IDLE, s->limits.idle_timeout_ms);
-            return;
-        }
         rc = aula_http_parser_feed(c->parser, NULL, 0);
     }
     if (rc != AULA_HTTP_PARSE_AGAIN) {
-        conn_fail(c, rc);
+        aula__http_conn_fail(c, rc);
         return;
     }
     if (s->closing && !aula_http_parser_started(c->parser)) {
-        conn_drain(c, false);
+        aula__http_conn_drain(c, false);
         return;
     }
-    read_start(c);
+    aula__http_read_start(c);
     if (aula_http_parser_take_continue(c->parser)) {
         aula_buf b;
         aula_buf_init(&b);
         aula_buf_append_str(&b, "HTTP/1.1 100 Continue\r\n\r\n");
-        if (conn_send(c, &b) != 0)
+        if (aula__http_conn_send(c, &b) != 0)
             return;
     }
     /* The request clock starts with a request's first byte; blank lines
-     * and TLS records without data do not reset the idle clock. */
+     * and TLS records without data do not reset the idle clock. A streamed
+     * body restarts it with every piece (http_stream.c). */
     if (aula_http_parser_started(c->parser)) {
         if (c->timer_kind != TIMER_REQUEST)
-            timer_start(c, TIMER_REQUEST, s->limits.request_timeout_ms);
+            aula__http_timer_start(c, TIMER_REQUEST, s->limits.request_timeout_ms);
     } else if (c->timer_kind != TIMER_IDLE) {
-        timer_start(c, TIMER_IDLE, s->limits.idle_timeout_ms);
+        aula__http_timer_start(c, TIMER_IDLE, s->limits.idle_timeout_ms);
     }
 }
 
@@ -596,15 +562,15 @@ static void on_timer(uv_timer_t *t)
     switch (kind) {
     case TIMER_REQUEST:
         if (c->state == CONN_HTTP)
-            conn_fail(c, 408);
+            aula__http_conn_fail(c, 408);
         break;
     case TIMER_IDLE:
         AULA_LOG_DEBUG("http", "idle timeout", "conn=%llu remote=%s", c->id, c->remote);
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         break;
     case TIMER_DRAIN:
     case TIMER_LINGER:
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         break;
     case TIMER_NONE:
         break;
@@ -623,7 +589,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void deliver(aula_http_conn *c, const char *data, size_t len)
 {
     if (c->state == CONN_HTTP)
-        conn_process(c, data, len);
+        aula__http_conn_process(c, data, len);
     else if (c->state == CONN_UPGRADED)
         c->stream_cb.on_data(c->stream_ud, data, len);
 }
@@ -634,9 +600,9 @@ static void on_eof(aula_http_conn *c)
     /* The client is done sending: nothing is left to linger for. */
     c->linger = false;
     if (c->state == CONN_LINGER)
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
     else
-        conn_drain(c, false); /* what was answered still goes out */
+        aula__http_conn_drain(c, false); /* what was answered still goes out */
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -651,7 +617,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         }
         AULA_LOG_DEBUG("http", "read failed", "conn=%llu remote=%s err=%s", c->id, c->remote,
                        uv_err_name((int)nread));
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         return;
     }
     if (c->state != CONN_HTTP && c->state != CONN_UPGRADED)
@@ -669,10 +635,10 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     if (rc == AULA_ECLOSED)
         on_eof(c);
     else if (rc != 0)
-        conn_drain(c, false); /* the alert is queued */
+        aula__http_conn_drain(c, false); /* the alert is queued */
 }
 
-static void read_start(aula_http_conn *c)
+void aula__http_read_start(aula_http_conn *c)
 {
     if (c->reading || c->state == CONN_CLOSED)
         return;
@@ -680,7 +646,7 @@ static void read_start(aula_http_conn *c)
         c->reading = true;
 }
 
-static void read_stop(aula_http_conn *c)
+void aula__http_read_stop(aula_http_conn *c)
 {
     if (!c->reading)
         return;
@@ -764,17 +730,18 @@ static void on_connection(uv_stream_t *listener, int status)
     int rc = uv_accept(listener, (uv_stream_t *)&c->tcp);
     if (rc != 0) {
         log_refused(s, uv_err_name(rc));
-        conn_close_now(c);
+        aula__http_conn_close_now(c);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
     peer_name(c);
     c->parser = aula_http_parser_create(s->limits.max_header_bytes, s->limits.max_body_bytes);
+    aula_http_parser_head_events(c->parser, s->on_head != NULL);
     if (s->tls)
         c->tls = aula_tls_create(s->tls);
     AULA_LOG_DEBUG("http", "connection accepted", "conn=%llu remote=%s", c->id, c->remote);
-    timer_start(c, TIMER_IDLE, s->limits.idle_timeout_ms);
-    read_start(c);
+    aula__http_timer_start(c, TIMER_IDLE, s->limits.idle_timeout_ms);
+    aula__http_read_start(c);
 }
 
 /* ---- the server ---- */
@@ -794,6 +761,7 @@ int aula_http_server_create(uv_loop_t *loop, const aula_http_server_config *cfg,
     aula_http_server *s = aula_calloc(1, sizeof *s);
     s->loop = loop;
     s->on_request = cfg->on_request;
+    s->on_head = cfg->on_head;
     s->ud = cfg->ud;
     s->limits = cfg->limits;
     if (!s->limits.max_header_bytes)
@@ -875,7 +843,7 @@ void aula_http_server_close(aula_http_server *s, void (*done)(void *ud), void *u
         /* Idle: no request begun. A request in flight finishes, and its
          * answer says "Connection: close". */
         if (!aula_http_parser_started(c->parser) && buffered == 0)
-            conn_drain(c, false);
+            aula__http_conn_drain(c, false);
     }
 }
 
@@ -889,8 +857,8 @@ int aula_http_upgrade(aula_http_request *req, const void *response, size_t len,
         return AULA_EINVAL;
     aula_http_conn *c = req->conn;
     assert(c->in_dispatch && "aula_http_upgrade() is only valid inside the handler");
-    if (c->state != CONN_HTTP)
-        return AULA_ECLOSED;
+    if (c->state != CONN_HTTP || c->body_unread)
+        return c->body_unread ? AULA_EINVAL : AULA_ECLOSED;
     if (c->server->closing)
         return AULA_ECLOSED;
     c->stream_cb = *cb;
@@ -898,12 +866,12 @@ int aula_http_upgrade(aula_http_request *req, const void *response, size_t len,
     c->upgraded = true;
     c->state = CONN_UPGRADED;
     req->status = 101;
-    timer_stop(c);
+    aula__http_timer_stop(c);
     aula_buf b;
     aula_buf_init(&b);
     aula_buf_append(&b, response, len);
     /* A failed write closes the connection; on_close still follows. */
-    conn_send(c, &b);
+    aula__http_conn_send(c, &b);
     return 0;
 }
 
@@ -914,7 +882,7 @@ int aula_http_conn_write(aula_http_conn *c, const void *data, size_t len)
     aula_buf b;
     aula_buf_init(&b);
     aula_buf_append(&b, data, len);
-    return conn_send(c, &b) == 0 ? 0 : AULA_ECLOSED;
+    return aula__http_conn_send(c, &b) == 0 ? 0 : AULA_ECLOSED;
 }
 
 size_t aula_http_conn_pending(const aula_http_conn *c)
@@ -926,5 +894,5 @@ size_t aula_http_conn_pending(const aula_http_conn *c)
 
 void aula_http_conn_close(aula_http_conn *c)
 {
-    conn_drain(c, false);
+    aula__http_conn_drain(c, false);
 }

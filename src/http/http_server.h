@@ -71,6 +71,15 @@ typedef struct aula_http_server_config {
     const char *tls_cert;    /* PEM file; NULL or "" serves plain HTTP */
     const char *tls_key;     /* PEM file; required with tls_cert */
     aula_http_handler_fn on_request;
+    /* Optional. Called (with the same ud) for a request whose head is
+     * complete and whose body is still to come (Content-Length above 0, or
+     * chunked), before any body byte is read; req->body is "". It may:
+     *   - return without answering: the body is collected as usual (within
+     *     limits.max_body_bytes) and on_request follows;
+     *   - answer at once with aula_http_respond() (a refusal): the body is
+     *     not read and the connection closes after the answer;
+     *   - take the body as a stream: aula_http_request_stream_body(). */
+    aula_http_handler_fn on_head;
     void *ud;
 } aula_http_server_config;
 
@@ -148,5 +157,66 @@ size_t aula_http_conn_pending(const aula_http_conn *c);
 /* Closes the connection after the queued bytes are flushed (or at once if
  * the socket is broken); on_close follows. Idempotent. */
 void aula_http_conn_close(aula_http_conn *c);
+
+/* ---- streamed request bodies (see on_head) ---- */
+
+/* Callbacks of a streamed body. req is the request given to on_head; it
+ * stays valid until on_end or on_abort returns. */
+typedef struct aula_http_body_cb {
+    /* A piece of the body (at most 64 KiB). Return 0 for more, or
+     * AULA_EAGAIN to hold the rest back (nothing more is read from the
+     * socket) until aula_http_body_resume(). The handler may also refuse
+     * here by answering with aula_http_respond(): the rest of the body is
+     * not read, the connection closes after the answer, and on_abort
+     * follows with that status. */
+    int (*on_data)(void *ud, aula_http_request *req, const char *data, size_t len);
+    /* The whole body arrived: answer now, as on_request does (500 if not). */
+    void (*on_end)(void *ud, aula_http_request *req);
+    /* Instead of on_end when the body did not arrive whole: status is what
+     * was answered (the handler's own refusal; or the server's 400 for
+     * broken framing, 408 when no byte came for limits.request_timeout_ms,
+     * 413 for a chunked body over the limit), 0 when the connection went
+     * away. req must not be answered any more. */
+    void (*on_abort)(void *ud, int status);
+} aula_http_body_cb;
+
+/* Only inside on_head: hands the body to cb piece by piece as it arrives,
+ * up to max_bytes in all (may exceed limits.max_body_bytes: nothing is
+ * held in memory). The request timeout then counts from the last piece,
+ * not from the first byte, so a long upload that keeps moving is not cut.
+ * Returns 0, after which exactly one of on_end and on_abort follows;
+ * AULA_ETOOBIG when the announced Content-Length is above max_bytes
+ * (nothing read, no callback: answer 413 with a sentence of your own, or
+ * the server answers a generic one); AULA_EINVAL outside on_head or once
+ * answered. */
+int aula_http_request_stream_body(aula_http_request *req, uint64_t max_bytes,
+                                  const aula_http_body_cb *cb, void *ud);
+
+/* Lets a streamed body paused by on_data's AULA_EAGAIN go on. Must not be
+ * called from inside on_data. A no-op once the request has ended. */
+void aula_http_body_resume(aula_http_request *req);
+
+/* ---- streamed responses ---- */
+
+/* Where a streamed response body comes from. */
+typedef struct aula_http_body_source {
+    /* Fills buf with up to cap bytes, the next ones of the body. Returns 0
+     * with *got > 0, or a negative code: the connection is then closed
+     * (the head promised a length that can no longer be kept). */
+    int (*read)(void *ud, char *buf, size_t cap, size_t *got);
+    /* Called once at the end: ok is 1 when every byte was queued, 0 when
+     * read failed or the connection went away. Release the source here. */
+    void (*done)(void *ud, int ok);
+} aula_http_body_source;
+
+/* As aula_http_respond(), but the body of length bytes is pulled from src
+ * in pieces while the client reads, so that a large file is never held in
+ * memory; the next pipelined request waits until it is all sent. HEAD, 204
+ * and 304 send no body. Returns 0, after which src->done is always called
+ * once (possibly before this returns); AULA_EINVAL as aula_http_respond()
+ * (src->done is then not called). */
+int aula_http_respond_stream(aula_http_request *req, int status, const char *content_type,
+                             const aula_http_header *extra, size_t n_extra, uint64_t length,
+                             const aula_http_body_source *src, void *ud);
 
 #endif

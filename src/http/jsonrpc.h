@@ -29,6 +29,8 @@ enum {
     AULA_RPC_RATE_LIMITED = -32004,
     AULA_RPC_STORE_FAILED = -32005,
     AULA_RPC_FORBIDDEN = -32006,
+    AULA_RPC_BAD_TOKEN = -32007,   /* the join token expired or is not valid */
+    AULA_RPC_ROOM_LOCKED = -32008, /* a locked room refuses newcomers */
 };
 
 typedef struct aula_rpc_error {

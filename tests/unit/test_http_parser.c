@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -654,6 +655,156 @@ static void test_many_headers_reused(void **state)
     aula_http_parser_destroy(p);
 }
 
+/* Head events: HEAD comes before any body byte, so a caller can refuse a
+ * request or pick how to take its body before reading it. */
+static void test_head_events_buffered(void **state)
+{
+    (void)state;
+    aula_http_parser *p = aula_http_parser_create(MAX_HEAD, MAX_BODY);
+    aula_http_parser_head_events(p, true);
+    /* No body: completes directly, no HEAD. */
+    assert_int_equal(feed_str(p, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"), AULA_HTTP_PARSE_COMPLETE);
+    assert_int_equal(feed_str(p, "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhe"),
+                     AULA_HTTP_PARSE_HEAD);
+    const aula_http_message *m = aula_http_parser_message(p);
+    assert_non_null(m);
+    assert_string_equal(m->path, "/b");
+    assert_int_equal(m->body_len, 0);
+    assert_int_equal(aula_http_parser_body_mode(p, false, 0), 0);
+    assert_int_equal(aula_http_parser_feed(p, NULL, 0), AULA_HTTP_PARSE_AGAIN);
+    assert_int_equal(feed_str(p, "llo"), AULA_HTTP_PARSE_COMPLETE);
+    m = aula_http_parser_message(p);
+    assert_string_equal(m->path, "/b");
+    assert_string_equal(m->body, "hello");
+    assert_int_equal(m->body_len, 5);
+    aula_http_parser_destroy(p);
+
+    /* Buffered after HEAD keeps the parser's own limit: 413 before any
+     * body byte is read. */
+    p = aula_http_parser_create(MAX_HEAD, MAX_BODY);
+    aula_http_parser_head_events(p, true);
+    assert_int_equal(feed_str(p, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1025\r\n\r\n"),
+                     AULA_HTTP_PARSE_HEAD);
+    assert_int_equal(aula_http_parser_body_mode(p, false, 0), 413);
+    assert_int_equal(aula_http_parser_feed(p, NULL, 0), 413);
+    aula_http_parser_destroy(p);
+}
+
+/* Feeds a streamed body through and collects it; returns the final rc. */
+static int drain_stream(aula_http_parser *p, int rc, aula_buf *got, size_t *pieces)
+{
+    while (rc == AULA_HTTP_PARSE_BODY) {
+        size_t n;
+        const char *d = aula_http_parser_body_take(p, &n);
+        assert_true(n > 0 && n <= 64 * 1024);
+        aula_buf_append(got, d, n);
+        (*pieces)++;
+        rc = aula_http_parser_feed(p, NULL, 0);
+    }
+    return rc;
+}
+
+static void test_stream_body_content_length(void **state)
+{
+    (void)state;
+    /* A body 200 times the buffered limit passes through in pieces. */
+    const size_t total = 200 * MAX_BODY + 7;
+    char *body = aula_malloc(total);
+    for (size_t i = 0; i < total; i++)
+        body[i] = (char)('a' + i % 26);
+    aula_http_parser *p = aula_http_parser_create(MAX_HEAD, MAX_BODY);
+    aula_http_parser_head_events(p, true);
+    char head[128];
+    snprintf(head, sizeof head, "PUT /f HTTP/1.1\r\nHost: h\r\nContent-Length: %zu\r\n\r\n", total);
+    assert_int_equal(feed_str(p, head), AULA_HTTP_PARSE_HEAD);
+    assert_int_equal(aula_http_parser_body_mode(p, true, total), 0);
+    aula_buf got;
+    aula_buf_init(&got);
+    size_t pieces = 0;
+    /* All of it in one feed, plus the next request: pieces of at most
+     * 64 KiB, and nothing decoded until the caller asks again. */
+    aula_buf all;
+    aula_buf_init(&all);
+    aula_buf_append(&all, body, total);
+    aula_buf_append_str(&all, "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+    int rc = aula_http_parser_feed(p, all.data, all.len);
+    assert_int_equal(rc, AULA_HTTP_PARSE_BODY);
+    rc = drain_stream(p, rc, &got, &pieces);
+    assert_int_equal(rc, AULA_HTTP_PARSE_COMPLETE);
+    assert_true(pieces >= 4);
+    assert_int_equal(got.len, total);
+    assert_memory_equal(got.data, body, total);
+    assert_int_equal(aula_http_parser_body_total(p), total);
+    const aula_http_message *m = aula_http_parser_message(p);
+    assert_string_equal(m->path, "/f");
+    assert_int_equal(m->body_len, 0);
+    /* The pipelined request after it is intact. */
+    assert_int_equal(aula_http_parser_feed(p, NULL, 0), AULA_HTTP_PARSE_COMPLETE);
+    assert_string_equal(aula_http_parser_message(p)->path, "/next");
+    aula_http_parser_destroy(p);
+    aula_buf_deinit(&got);
+    aula_buf_deinit(&all);
+
+    /* Over the stream's own limit: 413 up front, before reading. */
+    p = aula_http_parser_create(MAX_HEAD, MAX_BODY);
+    aula_http_parser_head_events(p, true);
+    assert_int_equal(feed_str(p, head), AULA_HTTP_PARSE_HEAD);
+    assert_int_equal(aula_http_parser_body_mode(p, true, total - 1), 413);
+    assert_int_equal(aula_http_parser_feed(p, body, 10), 413);
+    aula_http_parser_destroy(p);
+    aula_free(body);
+}
+
+static void test_stream_body_chunked(void **state)
+{
+    (void)state;
+    aula_http_parser *p = aula_http_parser_create(MAX_HEAD, MAX_BODY);
+    aula_http_parser_head_events(p, true);
+    assert_int_equal(
+        feed_str(p, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        AULA_HTTP_PARSE_HEAD);
+    assert_int_equal(aula_http_parser_body_mode(p, true, 2500), 0);
+    aula_buf got;
+    aula_buf_init(&got);
+    size_t pieces = 0;
+    char chunk[1000];
+    memset(chunk, 'x', sizeof chunk);
+    int rc = AULA_HTTP_PARSE_AGAIN;
+    /* Two chunks of 1000 (0x3e8) bytes each fit in 2500 ... */
+    for (int i = 0; i < 2; i++) {
+        rc = drain_stream(p, feed_str(p, "3e8\r\n"), &got, &pieces);
+        assert_int_equal(rc, AULA_HTTP_PARSE_AGAIN);
+        rc = drain_stream(p, aula_http_parser_feed(p, chunk, sizeof chunk), &got, &pieces);
+        assert_int_equal(rc, AULA_HTTP_PARSE_AGAIN);
+        rc = drain_stream(p, feed_str(p, "\r\n"), &got, &pieces);
+        assert_int_equal(rc, AULA_HTTP_PARSE_AGAIN);
+    }
+    assert_int_equal(got.len, 2000);
+    assert_int_equal(aula_http_parser_body_total(p), 2000);
+    /* ... a third one does not: the running total is checked, 413 as soon
+     * as its size line ends, although the buffered limit was never hit
+     * by any one piece. */
+    assert_int_equal(feed_str(p, "3e8\r\n"), 413);
+    aula_http_parser_destroy(p);
+
+    /* A chunked stream within its limit completes, trailers dropped. */
+    p = aula_http_parser_create(MAX_HEAD, MAX_BODY);
+    aula_http_parser_head_events(p, true);
+    assert_int_equal(
+        feed_str(p, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        AULA_HTTP_PARSE_HEAD);
+    assert_int_equal(aula_http_parser_body_mode(p, true, 3000), 0);
+    aula_buf_reset(&got);
+    pieces = 0;
+    rc = drain_stream(p, feed_str(p, "5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n"), &got,
+                      &pieces);
+    assert_int_equal(rc, AULA_HTTP_PARSE_COMPLETE);
+    assert_int_equal(got.len, 11);
+    assert_memory_equal(got.data, "hello world", 11);
+    aula_http_parser_destroy(p);
+    aula_buf_deinit(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +829,9 @@ int main(void)
         cmocka_unit_test(test_target_forms),
         cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_many_headers_reused),
+        cmocka_unit_test(test_head_events_buffered),
+        cmocka_unit_test(test_stream_body_content_length),
+        cmocka_unit_test(test_stream_body_chunked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,10 @@ typedef struct harness {
     atomic_int stream_closes; /* on_close of upgraded connections */
     atomic_int respond_rc;    /* what /bad-header's respond returned */
     atomic_int upgrade_rc;
+    atomic_int aborts;     /* on_abort of streamed bodies */
+    atomic_int last_abort; /* its status */
+    atomic_int pauses;     /* pieces held back with AULA_EAGAIN */
+    atomic_int downloads;  /* done(1) of streamed responses */
     char last_remote[64];
 } harness;
 
@@ -119,6 +123,117 @@ static void stream_close(void *ud)
 
 static const aula_http_stream_cb echo_stream = {stream_data, stream_close};
 
+/* ---- streamed bodies: /upload takes its body piece by piece, holding
+ * every other piece back until a zero timer resumes it; /refuse answers
+ * 403 before its body; /download?N streams N bytes. ---- */
+
+typedef struct upload {
+    harness *h;
+    aula_http_request *req; /* borrowed: valid until on_end/on_abort */
+    uv_timer_t timer;
+    uint64_t bytes;
+    uint32_t sum; /* a running checksum of the bytes, checked by the client */
+    int pieces;
+    bool ended;
+} upload;
+
+static void upload_free(uv_handle_t *t)
+{
+    aula_free(t->data);
+}
+
+static void upload_resume(uv_timer_t *t)
+{
+    upload *u = t->data;
+    if (!u->ended)
+        aula_http_body_resume(u->req);
+}
+
+static int upload_data(void *ud, aula_http_request *req, const char *data, size_t len)
+{
+    (void)req;
+    upload *u = ud;
+    for (size_t i = 0; i < len; i++)
+        u->sum = u->sum * 31 + (unsigned char)data[i];
+    u->bytes += len;
+    if (++u->pieces % 2 == 0) {
+        atomic_fetch_add(&u->h->pauses, 1);
+        uv_timer_start(&u->timer, upload_resume, 0, 0);
+        return AULA_EAGAIN;
+    }
+    return 0;
+}
+
+static void upload_end(void *ud, aula_http_request *req)
+{
+    upload *u = ud;
+    u->ended = true;
+    char out[64];
+    int n = snprintf(out, sizeof out, "%llu %u", (unsigned long long)u->bytes, u->sum);
+    aula_http_respond(req, 200, "text/plain", NULL, 0, out, (size_t)n);
+    uv_close((uv_handle_t *)&u->timer, upload_free);
+}
+
+static void upload_abort(void *ud, int status)
+{
+    upload *u = ud;
+    u->ended = true;
+    atomic_store(&u->h->last_abort, status);
+    atomic_fetch_add(&u->h->aborts, 1);
+    uv_close((uv_handle_t *)&u->timer, upload_free);
+}
+
+static const aula_http_body_cb upload_cb = {upload_data, upload_end, upload_abort};
+
+static void head_handler(aula_http_request *req, void *ud)
+{
+    harness *h = ud;
+    if (strcmp(req->path, "/refuse") == 0) {
+        aula_http_respond_error(req, 403, "not you");
+        return;
+    }
+    if (strcmp(req->path, "/upload") != 0)
+        return; /* buffered as usual */
+    upload *u = aula_calloc(1, sizeof *u);
+    u->h = h;
+    u->req = req;
+    int rc = aula_http_request_stream_body(req, 300000, &upload_cb, u);
+    if (rc == AULA_ETOOBIG) {
+        aula_free(u);
+        aula_http_respond_error(req, 413, "uploads stop at 300000 bytes");
+        return;
+    }
+    if (rc != 0)
+        abort();
+    uv_timer_init(&h->loop, &u->timer);
+    u->timer.data = u;
+}
+
+typedef struct download {
+    harness *h;
+    uint64_t at;
+} download;
+
+static int download_read(void *ud, char *buf, size_t cap, size_t *got)
+{
+    download *d = ud;
+    for (size_t i = 0; i < cap; i++)
+        buf[i] = (char)('a' + (d->at + i) % 26);
+    d->at += cap;
+    *got = cap;
+    return 0;
+}
+
+static void download_done(void *ud, int ok)
+{
+    download *d = ud;
+    if (ok)
+        atomic_fetch_add(&d->h->downloads, 1);
+    aula_free(d);
+}
+
+static const aula_http_body_source download_src = {download_read, download_done};
+
 static void handler(aula_http_request *req, void *ud)
 {
     harness *h = ud;
@@ -159,6 +274,11 @@ static void handler(aula_http_request *req, void *ud)
         }
     } else if (strcmp(req->path, "/error") == 0) {
         aula_http_respond_error(req, 404, "no \"such\" thing\n");
+    } else if (strcmp(req->path, "/download") == 0) {
+        download *d = aula_calloc(1, sizeof *d);
+        d->h = h;
+        aula_http_respond_stream(req, 200, "text/plain", NULL, 0, strtoull(req->query, NULL, 10),
+                                 &download_src, d);
     } else if (strcmp(req->path, "/silent") == 0) {
         /* no answer: the server must answer 500 */
     } else {
@@ -180,6 +300,7 @@ static int start_with(harness *h, aula_http_server_config *cfg)
     pthread_mutex_init(&h->mu, NULL);
     cfg->host = "127.0.0.1";
     cfg->on_request = handler;
+    cfg->on_head = head_handler;
     cfg->ud = h;
     int rc = aula_http_server_create(&h->loop, cfg, &h->server);
     if (rc != 0) {
@@ -501,6 +622,157 @@ static void test_head_pipelining_and_bodies(void **state)
     cli_close(c);
     stop(&h);
     assert_int_equal(atomic_load(&h.respond_rc), AULA_EINVAL);
+}
+
+static uint32_t checksum(const char *data, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum = sum * 31 + (unsigned char)data[i];
+    return sum;
+}
+
+static void wait_aborts(harness *h, int n)
+{
+    uint64_t until = now_ms() + 5000;
+    while (atomic_load(&h->aborts) < n && now_ms() < until)
+        usleep(1000);
+    assert_int_equal(atomic_load(&h->aborts), n);
+}
+
+/* A body far over max_body_bytes (4096 here) streams through, with
+ * back-pressure, and the connection stays usable afterwards. */
+static void test_streamed_upload(void **state)
+{
+    (void)state;
+    harness h;
+    start(&h, 5000, 5000);
+    size_t n = 250000;
+    char *body = aula_malloc(n);
+    for (size_t i = 0; i < n; i++)
+        body[i] = (char)(i * 7 + i / 1000);
+    char want[64];
+    snprintf(want, sizeof want, "%zu %u", n, checksum(body, n));
+
+    client *c = cli_open(h.port);
+    char head[128];
+    snprintf(head, sizeof head, "PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n",
+             n);
+    cli_send(c, head);
+    cli_send_n(c, body, n);
+    response r;
+    assert_true(cli_response(c, &r, false));
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, want);
+    assert_true(has_header(&r, "Connection: keep-alive"));
+    response_free(&r);
+    assert_true(atomic_load(&h.pauses) >= 1);
+
+    /* Chunked, in several writes, then a pipelined request. */
+    cli_send(c, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (size_t off = 0; off < n; off += 50000) {
+        snprintf(head, sizeof head, "%x\r\n", 50000);
+        cli_send(c, head);
+        cli_send_n(c, body + off, 50000);
+        cli_send(c, "\r\n");
+    }
+    cli_send(c, "0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_true(cli_response(c, &r, false));
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, want);
+    response_free(&r);
+    assert_true(cli_response(c, &r, false));
+    assert_string_equal(r.body, "hello");
+    response_free(&r);
+    cli_close(c);
+    assert_int_equal(atomic_load(&h.aborts), 0);
+
+    /* Announced over the stream's limit: the handler's own 413, before
+     * any body byte, and the connection closes. */
+    c = cli_open(h.port);
+    cli_send(c, "PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 300001\r\n\r\n");
+    assert_true(cli_response(c, &r, false));
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "uploads stop at 300000 bytes"));
+    assert_true(has_header(&r, "Connection: close"));
+    response_free(&r);
+    assert_true(cli_eof(c, 5000));
+    cli_close(c);
+
+    /* Chunked past the limit: the running total trips it, 413, on_abort. */
+    c = cli_open(h.port);
+    cli_send(c, "PUT /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (int i = 0; i < 6; i++) {
+        snprintf(head, sizeof head, "%x\r\n", 50000);
+        cli_send(c, head);
+        cli_send_n(c, body, 50000);
+        cli_send(c, "\r\n");
+    }
+    cli_send(c, "1\r\nx\r\n");
+    assert_true(cli_response(c, &r, false));
+    assert_int_equal(r.status, 413);
+    response_free(&r);
+    cli_close(c);
+    wait_aborts(&h, 1);
+    assert_int_equal(atomic_load(&h.last_abort), 413);
+
+    /* A client that goes away half-way: on_abort(0). */
+    c = cli_open(h.port);
+    cli_send(c, "PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nabc");
+    usleep(50000);
+    cli_close(c);
+    wait_aborts(&h, 2);
+    assert_int_equal(atomic_load(&h.last_abort), 0);
+
+    /* Refused at the head: answered at once, body never read. */
+    c = cli_open(h.port);
+    cli_send(c, "POST /refuse HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
+    assert_true(cli_response(c, &r, false));
+    assert_int_equal(r.status, 403);
+    assert_true(has_header(&r, "Connection: close"));
+    response_free(&r);
+    cli_close(c);
+    aula_free(body);
+    stop(&h);
+}
+
+/* A streamed response of 3 MB arrives whole, in order, and the request
+ * pipelined behind it waits for it; HEAD gets the length only. */
+static void test_streamed_download(void **state)
+{
+    (void)state;
+    harness h;
+    start(&h, 5000, 5000);
+    client *c = cli_open(h.port);
+    size_t n = 3 * 1024 * 1024 + 5;
+    char req[256];
+    snprintf(req, sizeof req,
+             "GET /download?%zu HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n",
+             n);
+    cli_send(c, req);
+    usleep(100000); /* let the server fill the socket while we do not read */
+    response r;
+    assert_true(cli_response(c, &r, false));
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, n);
+    for (size_t i = 0; i < n; i++)
+        if (r.body[i] != (char)('a' + i % 26))
+            fail_msg("byte %zu differs", i);
+    response_free(&r);
+    assert_true(cli_response(c, &r, false));
+    assert_string_equal(r.body, "hello");
+    response_free(&r);
+    cli_send(c, "HEAD /download?10 HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_true(cli_response(c, &r, true));
+    assert_true(has_header(&r, "Content-Length: 10"));
+    response_free(&r);
+    cli_send(c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_true(cli_response(c, &r, false));
+    assert_string_equal(r.body, "hello");
+    response_free(&r);
+    cli_close(c);
+    stop(&h);
+    assert_int_equal(atomic_load(&h.downloads), 2);
 }
 
 static void test_expect_continue(void **state)
@@ -980,6 +1252,8 @@ int main(void)
         cmocka_unit_test(test_keep_alive_and_headers),
         cmocka_unit_test(test_head_pipelining_and_bodies),
         cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_streamed_upload),
+        cmocka_unit_test(test_streamed_download),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_request_and_idle_timeouts),
         cmocka_unit_test(test_slow_client_does_not_block_others),
