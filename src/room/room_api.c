@@ -114,20 +114,19 @@ void aula_room_api_create(const aula_room_api *api, aula_http_request *req)
     char *title = NULL;
     if (read_title(req, &title) != 0)
         return;
-    aula_room_rec rec = {.title = title, .created_ms = aula_wall_ms()};
     char id[AULA_ROOM_ID_LEN + 1];
+    aula_room_rec rec = {.id = id, .title = title, .created_ms = aula_wall_ms()};
     int rc = AULA_EEXIST;
     /* 23^10 ids make a collision unlikely; retrying makes it harmless. */
     for (int attempt = 0; attempt < 5 && rc == AULA_EEXIST; attempt++) {
         aula_random_room_id(id);
-        rc = aula_store_room_create(api->store, id, title, rec.created_ms);
+        rc = aula_store_room_create(api->store, &rec);
     }
     if (rc != 0) {
         aula_free(title);
         aula_http_respond_error(req, 503, "the room could not be stored, try again");
         return;
     }
-    rec.id = id;
     AULA_LOG_INFO("api", "room created", "room=%s", id);
     respond_json(req, 201, room_json(api, req, &rec));
     aula_free(title);

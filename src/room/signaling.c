@@ -105,7 +105,7 @@ static int chat_page_json(aula_store *store, const char *room_id, int64_t before
     /* One extra line tells whether an older page exists. */
     aula_chat_rec *recs = NULL;
     size_t n = 0;
-    if (aula_store_chat_page(store, room_id, before, limit + 1, &recs, &n) != 0) {
+    if (aula_store_chat_page(store, room_id, before, limit + 1, NULL, 1, &recs, &n) != 0) {
         aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "could not read the chat history");
         return -1;
     }
@@ -279,7 +279,7 @@ static json_t *m_chat_send(void *ctx, json_t *params, aula_rpc_error *err)
     int64_t seq = 0;
     /* Stored before anyone hears of it: an acknowledged line survives. */
     if (aula_store_chat_append(aula_room_store(r), aula_room_id(r), aula_participant_id(p),
-                               aula_participant_name(p), text, now, &seq) != 0) {
+                               aula_participant_name(p), text, 0, now, &seq) != 0) {
         aula_free(text);
         return aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "the message was not stored, try again");
     }

@@ -14,6 +14,15 @@
  * - The primary key (room_id, seq) is the index chat paging walks, and it
  *   also serves the foreign key on room_id. participants gets its own index
  *   on room_id for the same foreign key and for "who was in this room". */
+/* Notes on migration 2 (host accounts, room access, private chat lines):
+ *
+ * - users.email is stored lower-cased by the store layer, so the UNIQUE
+ *   constraint is the "e-mail taken" check.
+ * - sessions keep the SHA-256 of the cookie value, never the value: a copy
+ *   of the database does not let anyone log in.
+ * - rooms.owner_id is NULL for quick meetings made without an account;
+ *   host_key is NULL only for rooms created before this migration.
+ * - rooms_owner serves "my rooms, newest first". */
 static const aula_store_migration migrations[] = {
     {
         1,
@@ -41,6 +50,32 @@ static const aula_store_migration migrations[] = {
         "    ts_ms BIGINT NOT NULL,\n"
         "    PRIMARY KEY (room_id, seq)\n"
         ");\n",
+    },
+    {
+        2,
+        "users, sessions, room access fields, hosts-only chat",
+        "CREATE TABLE users (\n"
+        "    id TEXT NOT NULL PRIMARY KEY,\n"
+        "    email TEXT NOT NULL UNIQUE,\n"
+        "    name TEXT NOT NULL,\n"
+        "    password_hash TEXT NOT NULL,\n"
+        "    created_ms BIGINT NOT NULL\n"
+        ");\n"
+        "CREATE TABLE sessions (\n"
+        "    token_hash TEXT NOT NULL PRIMARY KEY,\n"
+        "    user_id TEXT NOT NULL REFERENCES users (id),\n"
+        "    csrf TEXT NOT NULL,\n"
+        "    created_ms BIGINT NOT NULL,\n"
+        "    expires_ms BIGINT NOT NULL\n"
+        ");\n"
+        "CREATE INDEX sessions_user_id ON sessions (user_id);\n"
+        "ALTER TABLE rooms ADD COLUMN owner_id TEXT REFERENCES users (id);\n"
+        "ALTER TABLE rooms ADD COLUMN host_key TEXT;\n"
+        "ALTER TABLE rooms ADD COLUMN password_hash TEXT;\n"
+        "ALTER TABLE rooms ADD COLUMN lobby INTEGER NOT NULL DEFAULT 0;\n"
+        "ALTER TABLE rooms ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;\n"
+        "CREATE INDEX rooms_owner ON rooms (owner_id, created_ms);\n"
+        "ALTER TABLE chat_messages ADD COLUMN to_hosts INTEGER NOT NULL DEFAULT 0;\n",
     },
 };
 

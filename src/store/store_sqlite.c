@@ -35,36 +35,76 @@ enum stmt_id {
     ST_ROOM_INSERT,
     ST_ROOM_GET,
     ST_ROOM_COUNT,
+    ST_ROOM_SET_FLAGS,
+    ST_ROOMS_BY_OWNER,
     ST_PARTICIPANT_INSERT,
     ST_PARTICIPANT_LEFT,
+    ST_PARTICIPANT_SEEN,
     ST_CHAT_NEXT_SEQ,
     ST_CHAT_INSERT,
     ST_CHAT_PAGE,
+    ST_USER_INSERT,
+    ST_USER_BY_EMAIL,
+    ST_USER_GET,
+    ST_SESSION_PURGE,
+    ST_SESSION_INSERT,
+    ST_SESSION_GET,
+    ST_SESSION_DELETE,
     ST_COUNT_
 };
+
+/* Column lists shared by the queries that fill a record, in the order the
+ * readers (read_room, read_user) take them. */
+#define ROOM_COLUMNS "id, title, created_ms, owner_id, host_key, password_hash, lobby, locked"
+#define USER_COLUMNS "id, email, name, password_hash, created_ms"
 
 static const char *const stmt_sql[ST_COUNT_] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SCHEMA_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-    [ST_ROOM_INSERT] = "INSERT INTO rooms (id, title, created_ms) VALUES (?1, ?2, ?3)",
-    [ST_ROOM_GET] = "SELECT id, title, created_ms FROM rooms WHERE id = ?1",
+    [ST_ROOM_INSERT] = "INSERT INTO rooms (id, title, created_ms, owner_id, host_key, "
+                       "password_hash, lobby, locked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_ROOM_GET] = "SELECT " ROOM_COLUMNS " FROM rooms WHERE id = ?1",
     [ST_ROOM_COUNT] = "SELECT COUNT(*) FROM rooms",
+    [ST_ROOM_SET_FLAGS] = "UPDATE rooms SET lobby = CASE WHEN ?2 < 0 THEN lobby ELSE ?2 END, "
+                          "locked = CASE WHEN ?3 < 0 THEN locked ELSE ?3 END WHERE id = ?1",
+    [ST_ROOMS_BY_OWNER] = "SELECT " ROOM_COLUMNS " FROM rooms WHERE owner_id = ?1 "
+                          "ORDER BY created_ms DESC, id",
+    /* A rejoin (same id, same room) clears the leave time and takes the new
+     * name; the WHERE makes an id of another room change nothing, which
+     * the caller reads as "taken". */
     [ST_PARTICIPANT_INSERT] = "INSERT INTO participants (id, room_id, name, joined_ms) "
-                              "VALUES (?1, ?2, ?3, ?4)",
+                              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+                              "name = excluded.name, left_ms = NULL "
+                              "WHERE participants.room_id = excluded.room_id",
     /* COALESCE keeps the first leave time if it is reported twice. SQLite
      * counts the row as changed either way, so "no row changed" still
      * means "no such participant". */
     [ST_PARTICIPANT_LEFT] = "UPDATE participants SET left_ms = COALESCE(left_ms, ?2) WHERE id = ?1",
+    [ST_PARTICIPANT_SEEN] = "SELECT 1 FROM participants WHERE id = ?1 AND room_id = ?2",
     [ST_CHAT_NEXT_SEQ] = "UPDATE rooms SET last_chat_seq = last_chat_seq + 1 WHERE id = ?1 "
                          "RETURNING last_chat_seq",
     [ST_CHAT_INSERT] =
-        "INSERT INTO chat_messages (room_id, seq, participant_id, name, text, ts_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    /* Newest first so LIMIT keeps the newest lines; reversed in C. */
-    [ST_CHAT_PAGE] = "SELECT seq, participant_id, name, text, ts_ms FROM chat_messages "
-                     "WHERE room_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+        "INSERT INTO chat_messages (room_id, seq, participant_id, name, text, ts_ms, to_hosts) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* Newest first so LIMIT keeps the newest lines; reversed in C. ?4 is
+     * "the viewer is a host", ?5 the viewer's id (NULL matches nothing). */
+    [ST_CHAT_PAGE] = "SELECT seq, participant_id, name, text, ts_ms, to_hosts FROM chat_messages "
+                     "WHERE room_id = ?1 AND seq < ?2 "
+                     "AND (?4 <> 0 OR to_hosts = 0 OR participant_id = ?5) "
+                     "ORDER BY seq DESC LIMIT ?3",
+    [ST_USER_INSERT] = "INSERT INTO users (id, email, name, password_hash, created_ms) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_USER_BY_EMAIL] = "SELECT " USER_COLUMNS " FROM users WHERE email = ?1",
+    [ST_USER_GET] = "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
+    [ST_SESSION_PURGE] = "DELETE FROM sessions WHERE user_id = ?1 AND expires_ms <= ?2",
+    [ST_SESSION_INSERT] =
+        "INSERT INTO sessions (token_hash, user_id, csrf, created_ms, expires_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_SESSION_GET] = "SELECT token_hash, user_id, csrf, created_ms, expires_ms FROM sessions "
+                       "WHERE token_hash = ?1 AND expires_ms > ?2",
+    [ST_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 };
 
 typedef struct store_sqlite {
@@ -137,6 +177,43 @@ static char *column_dup(sqlite3_stmt *st, int col)
     if (!t)
         return aula_strdup("");
     return aula_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
+}
+
+/* Copies a TEXT column that may be NULL (NULL stays NULL). */
+static char *column_dup_null(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return NULL;
+    return column_dup(st, col);
+}
+
+/* Binds a string that may be NULL. */
+static int bind_text_null(sqlite3_stmt *st, int i, const char *v)
+{
+    return v ? bind_text(st, i, v) : sqlite3_bind_null(st, i);
+}
+
+/* Reads a row of ROOM_COLUMNS. */
+static void read_room(sqlite3_stmt *st, aula_room_rec *out)
+{
+    out->id = column_dup(st, 0);
+    out->title = column_dup(st, 1);
+    out->created_ms = sqlite3_column_int64(st, 2);
+    out->owner_id = column_dup_null(st, 3);
+    out->host_key = column_dup_null(st, 4);
+    out->password_hash = column_dup_null(st, 5);
+    out->lobby = sqlite3_column_int(st, 6) != 0;
+    out->locked = sqlite3_column_int(st, 7) != 0;
+}
+
+/* Reads a row of USER_COLUMNS. */
+static void read_user(sqlite3_stmt *st, aula_user_rec *out)
+{
+    out->id = column_dup(st, 0);
+    out->email = column_dup(st, 1);
+    out->name = column_dup(st, 2);
+    out->password_hash = column_dup(st, 3);
+    out->created_ms = sqlite3_column_int64(st, 4);
 }
 
 /* Runs one cached statement that returns no rows. Returns the SQLite code
@@ -368,22 +445,34 @@ static int op_schema_version(aula_store *base, int *out)
     return rc == SQLITE_ROW ? 0 : AULA_ESTORE;
 }
 
-static int op_room_create(aula_store *base, const char *id, const char *title, int64_t now_ms)
+static int op_room_create(aula_store *base, const aula_room_rec *rec)
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_ROOM_INSERT];
-    int rc = bind_text(st, 1, id);
+    int rc = bind_text(st, 1, rec->id);
     if (rc == SQLITE_OK)
-        rc = bind_text(st, 2, title);
+        rc = bind_text(st, 2, rec->title);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 3, now_ms);
+        rc = sqlite3_bind_int64(st, 3, rec->created_ms);
+    if (rc == SQLITE_OK)
+        rc = bind_text_null(st, 4, rec->owner_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text_null(st, 5, rec->host_key);
+    if (rc == SQLITE_OK)
+        rc = bind_text_null(st, 6, rec->password_hash);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(st, 7, rec->lobby);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(st, 8, rec->locked);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         err = AULA_EEXIST;
+    else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        err = AULA_ENOENT; /* the only foreign key is owner_id */
     else if (rc != SQLITE_DONE)
-        err = fail_s(s, rc, "room create", id, NULL);
+        err = fail_s(s, rc, "room create", rec->id, NULL);
     stmt_done(st);
     return err;
 }
@@ -397,9 +486,7 @@ static int op_room_get(aula_store *base, const char *id, aula_room_rec *out)
         rc = sqlite3_step(st);
     int err = 0;
     if (rc == SQLITE_ROW) {
-        out->id = column_dup(st, 0);
-        out->title = column_dup(st, 1);
-        out->created_ms = sqlite3_column_int64(st, 2);
+        read_room(st, out);
     } else if (rc == SQLITE_DONE) {
         err = AULA_ENOENT;
     } else {
@@ -422,6 +509,56 @@ static int op_room_count(aula_store *base, int64_t *out)
     return rc == SQLITE_ROW ? 0 : AULA_ESTORE;
 }
 
+static int op_room_set_flags(aula_store *base, const char *id, int lobby, int locked)
+{
+    store_sqlite *s = from_base(base);
+    sqlite3_stmt *st = s->stmt[ST_ROOM_SET_FLAGS];
+    int rc = bind_text(st, 1, id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(st, 2, lobby);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(st, 3, locked);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int err = 0;
+    if (rc != SQLITE_DONE)
+        err = fail_s(s, rc, "room set flags", id, NULL);
+    else if (sqlite3_changes(s->db) == 0)
+        err = AULA_ENOENT;
+    stmt_done(st);
+    return err;
+}
+
+static int op_rooms_by_owner(aula_store *base, const char *owner_id, aula_room_rec **out,
+                             size_t *n_out)
+{
+    store_sqlite *s = from_base(base);
+    sqlite3_stmt *st = s->stmt[ST_ROOMS_BY_OWNER];
+    aula_room_rec *recs = NULL;
+    size_t n = 0, cap = 0;
+    int rc = bind_text(st, 1, owner_id);
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+            break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            recs = aula_realloc(recs, cap * sizeof *recs);
+        }
+        memset(&recs[n], 0, sizeof recs[n]);
+        read_room(st, &recs[n++]);
+    }
+    int err = rc == SQLITE_DONE ? 0 : fail_s(s, rc, "rooms by owner", NULL, NULL);
+    stmt_done(st);
+    if (err < 0 || n == 0) {
+        aula_room_recs_free(recs, n);
+        return err;
+    }
+    *out = recs;
+    *n_out = n;
+    return 0;
+}
+
 static int op_participant_add(aula_store *base, const char *room_id, const char *participant_id,
                               const char *name, int64_t now_ms)
 {
@@ -437,12 +574,12 @@ static int op_participant_add(aula_store *base, const char *room_id, const char 
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-        err = AULA_EEXIST;
-    else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
         err = AULA_ENOENT; /* the only foreign key is room_id */
     else if (rc != SQLITE_DONE)
         err = fail_s(s, rc, "participant add", room_id, participant_id);
+    else if (sqlite3_changes(s->db) == 0)
+        err = AULA_EEXIST; /* the id belongs to another room */
     stmt_done(st);
     return err;
 }
@@ -461,6 +598,24 @@ static int op_participant_left(aula_store *base, const char *participant_id, int
         err = fail_s(s, rc, "participant left", NULL, participant_id);
     else if (sqlite3_changes(s->db) == 0)
         err = AULA_ENOENT;
+    stmt_done(st);
+    return err;
+}
+
+static int op_participant_seen(aula_store *base, const char *room_id, const char *participant_id)
+{
+    store_sqlite *s = from_base(base);
+    sqlite3_stmt *st = s->stmt[ST_PARTICIPANT_SEEN];
+    int rc = bind_text(st, 1, participant_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(st, 2, room_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int err = 0;
+    if (rc == SQLITE_DONE)
+        err = AULA_ENOENT;
+    else if (rc != SQLITE_ROW)
+        err = fail_s(s, rc, "participant seen", room_id, participant_id);
     stmt_done(st);
     return err;
 }
@@ -490,7 +645,7 @@ static int chat_next_seq(store_sqlite *s, const char *room_id, int64_t *seq)
 }
 
 static int chat_insert(store_sqlite *s, const char *room_id, int64_t seq,
-                       const char *participant_id, const char *name, const char *text,
+                       const char *participant_id, const char *name, const char *text, int to_hosts,
                        int64_t now_ms)
 {
     sqlite3_stmt *st = s->stmt[ST_CHAT_INSERT];
@@ -506,6 +661,8 @@ static int chat_insert(store_sqlite *s, const char *room_id, int64_t seq,
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(st, 6, now_ms);
     if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(st, 7, to_hosts);
+    if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = rc == SQLITE_DONE ? 0 : fail_s(s, rc, "chat insert", room_id, participant_id);
     stmt_done(st);
@@ -513,7 +670,8 @@ static int chat_insert(store_sqlite *s, const char *room_id, int64_t seq,
 }
 
 static int op_chat_append(aula_store *base, const char *room_id, const char *participant_id,
-                          const char *name, const char *text, int64_t now_ms, int64_t *out_seq)
+                          const char *name, const char *text, int to_hosts, int64_t now_ms,
+                          int64_t *out_seq)
 {
     store_sqlite *s = from_base(base);
     int64_t seq = 0;
@@ -522,7 +680,7 @@ static int op_chat_append(aula_store *base, const char *room_id, const char *par
         return fail_s(s, rc, "chat begin", room_id, participant_id);
     int err = chat_next_seq(s, room_id, &seq);
     if (err == 0)
-        err = chat_insert(s, room_id, seq, participant_id, name, text, now_ms);
+        err = chat_insert(s, room_id, seq, participant_id, name, text, to_hosts, now_ms);
     if (err == 0) {
         rc = run(s, ST_COMMIT);
         if (rc != SQLITE_DONE)
@@ -537,7 +695,8 @@ static int op_chat_append(aula_store *base, const char *room_id, const char *par
 }
 
 static int op_chat_page(aula_store *base, const char *room_id, int64_t before_seq, size_t limit,
-                        aula_chat_rec **out, size_t *n_out)
+                        const char *viewer_id, int viewer_is_host, aula_chat_rec **out,
+                        size_t *n_out)
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_CHAT_PAGE];
@@ -551,6 +710,10 @@ static int op_chat_page(aula_store *base, const char *room_id, int64_t before_se
         rc = sqlite3_bind_int64(st, 2, before_seq <= 0 ? INT64_MAX : before_seq);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(st, 3, lim);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(st, 4, viewer_is_host);
+    if (rc == SQLITE_OK)
+        rc = bind_text_null(st, 5, viewer_id);
     while (rc == SQLITE_OK || rc == SQLITE_ROW) {
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW)
@@ -565,6 +728,7 @@ static int op_chat_page(aula_store *base, const char *room_id, int64_t before_se
         r->name = column_dup(st, 2);
         r->text = column_dup(st, 3);
         r->ts_ms = sqlite3_column_int64(st, 4);
+        r->to_hosts = sqlite3_column_int(st, 5) != 0;
     }
     int err = rc == SQLITE_DONE ? 0 : fail_s(s, rc, "chat page", room_id, NULL);
     stmt_done(st);
@@ -584,6 +748,137 @@ static int op_chat_page(aula_store *base, const char *room_id, int64_t before_se
     return 0;
 }
 
+/* ---- accounts and sessions ------------------------------------------------------------------ */
+
+static int op_user_create(aula_store *base, const aula_user_rec *u)
+{
+    store_sqlite *s = from_base(base);
+    sqlite3_stmt *st = s->stmt[ST_USER_INSERT];
+    int rc = bind_text(st, 1, u->id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(st, 2, u->email);
+    if (rc == SQLITE_OK)
+        rc = bind_text(st, 3, u->name);
+    if (rc == SQLITE_OK)
+        rc = bind_text(st, 4, u->password_hash);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 5, u->created_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int err = 0;
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+        err = AULA_EEXIST;
+    else if (rc != SQLITE_DONE)
+        err = fail_s(s, rc, "user create", NULL, NULL);
+    stmt_done(st);
+    return err;
+}
+
+/* Runs a USER_COLUMNS query keyed by one string. */
+static int user_query(store_sqlite *s, enum stmt_id id, const char *key, aula_user_rec *out)
+{
+    sqlite3_stmt *st = s->stmt[id];
+    int rc = bind_text(st, 1, key);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        read_user(st, out);
+    else if (rc == SQLITE_DONE)
+        err = AULA_ENOENT;
+    else
+        err = fail_s(s, rc, "user get", NULL, NULL);
+    stmt_done(st);
+    return err;
+}
+
+static int op_user_by_email(aula_store *base, const char *email, aula_user_rec *out)
+{
+    return user_query(from_base(base), ST_USER_BY_EMAIL, email, out);
+}
+
+static int op_user_get(aula_store *base, const char *id, aula_user_rec *out)
+{
+    return user_query(from_base(base), ST_USER_GET, id, out);
+}
+
+static int op_session_create(aula_store *base, const char *token_hash, const char *user_id,
+                             const char *csrf, int64_t now_ms, int64_t expires_ms)
+{
+    store_sqlite *s = from_base(base);
+    /* Housekeeping first: a user's expired sessions go as a new one comes.
+     * A failure here is logged and does not stop the login. */
+    sqlite3_stmt *st = s->stmt[ST_SESSION_PURGE];
+    int rc = bind_text(st, 1, user_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 2, now_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        fail_s(s, rc, "session purge", NULL, NULL);
+    stmt_done(st);
+
+    st = s->stmt[ST_SESSION_INSERT];
+    rc = bind_text(st, 1, token_hash);
+    if (rc == SQLITE_OK)
+        rc = bind_text(st, 2, user_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text(st, 3, csrf);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 4, now_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 5, expires_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int err = 0;
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        err = AULA_EEXIST;
+    else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        err = AULA_ENOENT;
+    else if (rc != SQLITE_DONE)
+        err = fail_s(s, rc, "session create", NULL, NULL);
+    stmt_done(st);
+    return err;
+}
+
+static int op_session_get(aula_store *base, const char *token_hash, int64_t now_ms,
+                          aula_session_rec *out)
+{
+    store_sqlite *s = from_base(base);
+    sqlite3_stmt *st = s->stmt[ST_SESSION_GET];
+    int rc = bind_text(st, 1, token_hash);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 2, now_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int err = 0;
+    if (rc == SQLITE_ROW) {
+        out->token_hash = column_dup(st, 0);
+        out->user_id = column_dup(st, 1);
+        out->csrf = column_dup(st, 2);
+        out->created_ms = sqlite3_column_int64(st, 3);
+        out->expires_ms = sqlite3_column_int64(st, 4);
+    } else if (rc == SQLITE_DONE) {
+        err = AULA_ENOENT;
+    } else {
+        err = fail_s(s, rc, "session get", NULL, NULL);
+    }
+    stmt_done(st);
+    return err;
+}
+
+static int op_session_delete(aula_store *base, const char *token_hash)
+{
+    store_sqlite *s = from_base(base);
+    sqlite3_stmt *st = s->stmt[ST_SESSION_DELETE];
+    int rc = bind_text(st, 1, token_hash);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int err = rc == SQLITE_DONE ? 0 : fail_s(s, rc, "session delete", NULL, NULL);
+    stmt_done(st);
+    return err;
+}
+
 static const aula_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = op_close,
@@ -591,10 +886,19 @@ static const aula_store_ops sqlite_ops = {
     .room_create = op_room_create,
     .room_get = op_room_get,
     .room_count = op_room_count,
+    .room_set_flags = op_room_set_flags,
+    .rooms_by_owner = op_rooms_by_owner,
     .participant_add = op_participant_add,
     .participant_left = op_participant_left,
+    .participant_seen = op_participant_seen,
     .chat_append = op_chat_append,
     .chat_page = op_chat_page,
+    .user_create = op_user_create,
+    .user_by_email = op_user_by_email,
+    .user_get = op_user_get,
+    .session_create = op_session_create,
+    .session_get = op_session_get,
+    .session_delete = op_session_delete,
 };
 
 int aula_store_sqlite_open(const char *path, aula_store **out)

@@ -87,7 +87,10 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/aula.db", f->dir);
     assert_int_equal(aula_store_sqlite_open(f->path, &f->store), 0);
-    assert_int_equal(aula_store_room_create(f->store, "abc-defg-hjk", "Maths", 1), 0);
+    assert_int_equal(
+        aula_store_room_create(
+            f->store, &(aula_room_rec){.id = "abc-defg-hjk", .title = "Maths", .created_ms = 1}),
+        0);
     f->rooms = aula_rooms_create(f->store);
     aula_media_sig_config cfg = {
         .media_host = "127.0.0.1",

@@ -43,7 +43,10 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/aula.db", f->dir);
     assert_int_equal(aula_store_sqlite_open(f->path, &f->store), 0);
-    assert_int_equal(aula_store_room_create(f->store, "abc-defg-hjk", "Maths", 1), 0);
+    assert_int_equal(
+        aula_store_room_create(
+            f->store, &(aula_room_rec){.id = "abc-defg-hjk", .title = "Maths", .created_ms = 1}),
+        0);
     f->rooms = aula_rooms_create(f->store);
     *state = f;
     return 0;
@@ -122,7 +125,9 @@ static void many_rooms_grow_the_table(void **state)
     for (int i = 0; i < N; i++) {
         char id[16];
         snprintf(id, sizeof id, "r%03d-room-xx", i);
-        assert_int_equal(aula_store_room_create(f->store, id, "t", 1), 0);
+        assert_int_equal(aula_store_room_create(
+                             f->store, &(aula_room_rec){.id = id, .title = "t", .created_ms = 1}),
+                         0);
         assert_int_equal(aula_rooms_join(f->rooms, id, "x", &sink, &in, 1, &ps[i]), 0);
     }
     assert_int_equal(aula_rooms_live(f->rooms), N);

@@ -80,6 +80,13 @@ static int64_t raw_int(sqlite3 *db, const char *sql)
     return v;
 }
 
+/* The old short form of room_create: a room with only an id, title and time. */
+static int mkroom(aula_store *s, const char *id, const char *title, int64_t created_ms)
+{
+    aula_room_rec rec = {.id = (char *)id, .title = (char *)title, .created_ms = created_ms};
+    return aula_store_room_create(s, &rec);
+}
+
 static void raw_exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
@@ -91,7 +98,8 @@ static void raw_exec(sqlite3 *db, const char *sql)
 static void append(aula_store *s, const char *room, const char *text, int64_t want_seq)
 {
     int64_t seq = -1;
-    assert_int_equal(aula_store_chat_append(s, room, "p1", "Ala", text, 1000 + want_seq, &seq), 0);
+    assert_int_equal(aula_store_chat_append(s, room, "p1", "Ala", text, 0, 1000 + want_seq, &seq),
+                     0);
     assert_int_equal(seq, want_seq);
 }
 
@@ -247,7 +255,8 @@ static void test_wal_mode_and_foreign_keys(void **state)
 
     assert_int_equal(aula_store_participant_add(s, "nowhere", "p1", "Ala", 1), AULA_ENOENT);
     int64_t seq = 0;
-    assert_int_equal(aula_store_chat_append(s, "nowhere", "p1", "Ala", "hi", 1, &seq), AULA_ENOENT);
+    assert_int_equal(aula_store_chat_append(s, "nowhere", "p1", "Ala", "hi", 0, 1, &seq),
+                     AULA_ENOENT);
     aula_store_close(s);
 
     db = raw_open(f);
@@ -302,9 +311,9 @@ static void test_rooms(void **state)
     assert_int_equal(aula_store_room_count(s, &count), 0);
     assert_int_equal(count, 0);
 
-    assert_int_equal(aula_store_room_create(s, "abc-defg-hjk", "Maths 4B", 1796000000000LL), 0);
-    assert_int_equal(aula_store_room_create(s, "zzz-zzzz-zzz", NULL, 5), 0);
-    assert_int_equal(aula_store_room_create(s, "abc-defg-hjk", "Other", 7), AULA_EEXIST);
+    assert_int_equal(mkroom(s, "abc-defg-hjk", "Maths 4B", 1796000000000LL), 0);
+    assert_int_equal(mkroom(s, "zzz-zzzz-zzz", NULL, 5), 0);
+    assert_int_equal(mkroom(s, "abc-defg-hjk", "Other", 7), AULA_EEXIST);
     assert_int_equal(aula_store_room_count(s, &count), 0);
     assert_int_equal(count, 2);
 
@@ -329,9 +338,12 @@ static void test_participants(void **state)
 {
     fixture *f = *state;
     aula_store *s = open_ok(f);
-    assert_int_equal(aula_store_room_create(s, "r1", "T", 1), 0);
+    assert_int_equal(mkroom(s, "r1", "T", 1), 0);
     assert_int_equal(aula_store_participant_add(s, "r1", "p1", "Ala", 100), 0);
-    assert_int_equal(aula_store_participant_add(s, "r1", "p1", "Ola", 101), AULA_EEXIST);
+    /* The same id again in the same room is a rejoin (see
+     * test_store_accounts.c); in another room it is taken. */
+    assert_int_equal(mkroom(s, "r3", "T", 1), 0);
+    assert_int_equal(aula_store_participant_add(s, "r3", "p1", "Ola", 101), AULA_EEXIST);
     assert_int_equal(aula_store_participant_add(s, "r2", "p2", "Ola", 102), AULA_ENOENT);
     assert_int_equal(aula_store_participant_left(s, "p1", 200), 0);
     /* A repeated report keeps the first leave time. */
@@ -354,15 +366,15 @@ static void test_chat_seq_per_room(void **state)
 {
     fixture *f = *state;
     aula_store *s = open_ok(f);
-    assert_int_equal(aula_store_room_create(s, "a", "A", 1), 0);
-    assert_int_equal(aula_store_room_create(s, "b", "B", 1), 0);
+    assert_int_equal(mkroom(s, "a", "A", 1), 0);
+    assert_int_equal(mkroom(s, "b", "B", 1), 0);
     append(s, "a", "a1", 1);
     append(s, "a", "a2", 2);
     append(s, "b", "b1", 1);
     append(s, "a", "a3", 3);
     /* A failed append to a missing room changes nothing anywhere. */
     int64_t seq = 77;
-    assert_int_equal(aula_store_chat_append(s, "c", "p1", "Ala", "x", 1, &seq), AULA_ENOENT);
+    assert_int_equal(aula_store_chat_append(s, "c", "p1", "Ala", "x", 0, 1, &seq), AULA_ENOENT);
     assert_int_equal(seq, 77);
     append(s, "b", "b2", 2);
     append(s, "a", "a4", 4);
@@ -373,9 +385,9 @@ static void test_chat_page(void **state)
 {
     fixture *f = *state;
     aula_store *s = open_ok(f);
-    assert_int_equal(aula_store_room_create(s, "r", "R", 1), 0);
-    assert_int_equal(aula_store_room_create(s, "quiet", "Q", 1), 0);
-    assert_int_equal(aula_store_room_create(s, "other", "O", 1), 0);
+    assert_int_equal(mkroom(s, "r", "R", 1), 0);
+    assert_int_equal(mkroom(s, "quiet", "Q", 1), 0);
+    assert_int_equal(mkroom(s, "other", "O", 1), 0);
     char text[16];
     for (int i = 1; i <= 10; i++) {
         snprintf(text, sizeof text, "line %d", i);
@@ -387,7 +399,7 @@ static void test_chat_page(void **state)
     size_t n = 0;
 
     /* Newest page, oldest first. */
-    assert_int_equal(aula_store_chat_page(s, "r", 0, 3, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 0, 3, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(recs[0].seq, 8);
     assert_int_equal(recs[1].seq, 9);
@@ -399,14 +411,14 @@ static void test_chat_page(void **state)
     aula_chat_recs_free(recs, n);
 
     /* The page before it. */
-    assert_int_equal(aula_store_chat_page(s, "r", 8, 3, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 8, 3, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(recs[0].seq, 5);
     assert_int_equal(recs[2].seq, 7);
     aula_chat_recs_free(recs, n);
 
     /* A short last page, then nothing. */
-    assert_int_equal(aula_store_chat_page(s, "r", 2, 5, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 2, 5, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(recs[0].seq, 1);
     assert_string_equal(recs[0].text, "line 1");
@@ -414,34 +426,34 @@ static void test_chat_page(void **state)
 
     recs = (aula_chat_rec *)&recs;
     n = 99;
-    assert_int_equal(aula_store_chat_page(s, "r", 1, 5, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 1, 5, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 0);
     assert_null(recs);
 
     /* Negative before means newest; a big limit returns everything. */
-    assert_int_equal(aula_store_chat_page(s, "r", -5, 1000, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", -5, 1000, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 10);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(recs[i].seq, (int64_t)i + 1);
     aula_chat_recs_free(recs, n);
 
-    assert_int_equal(aula_store_chat_page(s, "r", 0, SIZE_MAX, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 0, SIZE_MAX, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 10);
     aula_chat_recs_free(recs, n);
 
     /* Limit 0, a room without lines and a missing room: empty. */
-    assert_int_equal(aula_store_chat_page(s, "r", 0, 0, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 0, 0, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 0);
     assert_null(recs);
-    assert_int_equal(aula_store_chat_page(s, "quiet", 0, 50, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "quiet", 0, 50, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 0);
     assert_null(recs);
-    assert_int_equal(aula_store_chat_page(s, "missing", 0, 50, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "missing", 0, 50, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 0);
     assert_null(recs);
 
     /* Rooms do not see each other's lines. */
-    assert_int_equal(aula_store_chat_page(s, "other", 0, 50, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "other", 0, 50, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(recs[0].text, "elsewhere");
     aula_chat_recs_free(recs, n);
@@ -457,9 +469,9 @@ static void test_utf8_round_trip(void **state)
         "Cze\xc5\x9b\xc4\x87! \xf0\x9f\x98\x80 \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 "
         "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85 'quotes' \"and\" \\ backslash";
     aula_store *s = open_ok(f);
-    assert_int_equal(aula_store_room_create(s, "r", title, 1), 0);
+    assert_int_equal(mkroom(s, "r", title, 1), 0);
     int64_t seq = 0;
-    assert_int_equal(aula_store_chat_append(s, "r", "p1", name, text, 2, &seq), 0);
+    assert_int_equal(aula_store_chat_append(s, "r", "p1", name, text, 0, 2, &seq), 0);
     aula_store_close(s);
 
     s = open_ok(f);
@@ -469,7 +481,7 @@ static void test_utf8_round_trip(void **state)
     aula_room_rec_deinit(&r);
     aula_chat_rec *recs = NULL;
     size_t n = 0;
-    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(recs[0].name, name);
     assert_string_equal(recs[0].text, text);
@@ -485,7 +497,7 @@ static void test_data_survives_reopen(void **state)
 {
     fixture *f = *state;
     aula_store *s = open_ok(f);
-    assert_int_equal(aula_store_room_create(s, "r", "Kept", 11), 0);
+    assert_int_equal(mkroom(s, "r", "Kept", 11), 0);
     assert_int_equal(aula_store_participant_add(s, "r", "p1", "Ala", 12), 0);
     append(s, "r", "one", 1);
     append(s, "r", "two", 2);
@@ -510,7 +522,7 @@ static void test_data_survives_reopen(void **state)
     append(s, "r", "three", 3);
     aula_chat_rec *recs = NULL;
     size_t n = 0;
-    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 3);
     assert_string_equal(recs[0].text, "one");
     assert_string_equal(recs[1].text, "two");
@@ -523,7 +535,7 @@ static void test_failed_append_is_rolled_back(void **state)
 {
     fixture *f = *state;
     aula_store *s = open_ok(f);
-    assert_int_equal(aula_store_room_create(s, "r", "R", 1), 0);
+    assert_int_equal(mkroom(s, "r", "R", 1), 0);
     append(s, "r", "one", 1);
 
     /* With chat_messages gone, the insert fails after the room's counter
@@ -531,18 +543,18 @@ static void test_failed_append_is_rolled_back(void **state)
     sqlite3 *db = raw_open(f);
     raw_exec(db, "ALTER TABLE chat_messages RENAME TO hidden");
     int64_t seq = 0;
-    assert_int_equal(aula_store_chat_append(s, "r", "p1", "Ala", "lost", 2, &seq), AULA_ESTORE);
+    assert_int_equal(aula_store_chat_append(s, "r", "p1", "Ala", "lost", 0, 2, &seq), AULA_ESTORE);
     assert_int_equal(raw_int(db, "SELECT last_chat_seq FROM rooms WHERE id = 'r'"), 1);
     aula_chat_rec *recs = NULL;
     size_t n = 0;
-    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, &recs, &n), AULA_ESTORE);
+    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, NULL, 1, &recs, &n), AULA_ESTORE);
     assert_null(recs);
     raw_exec(db, "ALTER TABLE hidden RENAME TO chat_messages");
     sqlite3_close(db);
 
     /* The store recovers without reopening, and numbering has no gap. */
     append(s, "r", "two", 2);
-    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, &recs, &n), 0);
+    assert_int_equal(aula_store_chat_page(s, "r", 0, 10, NULL, 1, &recs, &n), 0);
     assert_int_equal(n, 2);
     assert_string_equal(recs[1].text, "two");
     aula_chat_recs_free(recs, n);
@@ -553,7 +565,7 @@ static void test_committed_before_return(void **state)
 {
     fixture *f = *state;
     aula_store *s = open_ok(f);
-    assert_int_equal(aula_store_room_create(s, "r", "R", 1), 0);
+    assert_int_equal(mkroom(s, "r", "R", 1), 0);
 
     /* A reader holding an open snapshot does not block writes (WAL), and
      * every write is visible to a fresh reader as soon as the call returns:
