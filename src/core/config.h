@@ -35,7 +35,13 @@
     X(INT, http_max_connections, "10000", "open HTTP and WebSocket connections at most")           \
     X(INT, ws_max_message, "65536", "largest WebSocket message, in bytes (close 1009 above)")      \
     X(INT, ws_ping_interval, "20000", "ms between WebSocket pings; silent for twice that: closed") \
-    X(INT, shutdown_timeout, "10000", "ms to finish work in flight on SIGTERM before exiting")
+    X(INT, shutdown_timeout, "10000", "ms to finish work in flight on SIGTERM before exiting")     \
+    X(STR, smtp_url, "", "SMTP server for e-mail, smtp[s]://[user:pass@]host[:port][/?starttls]")  \
+    X(STR, smtp_from, "aula <aula@localhost>", "sender of e-mails aula sends")                     \
+    X(INT, smtp_max_queue, "1000", "e-mails waiting to be sent at most (more are dropped)")        \
+    X(INT, smtp_retries, "3", "new attempts after a temporary SMTP failure (4xx, no connection)")  \
+    X(INT, smtp_retry_delay, "5000", "ms before the first retry; doubles with each retry")         \
+    X(INT, smtp_timeout, "30000", "ms one SMTP delivery may take before it is abandoned")
 
 typedef struct aula_config {
 #define AULA_CONFIG_FIELD_STR(name) char *name;
