@@ -161,6 +161,10 @@ static json_t *media_state_json(const aula_media_peer *peer)
         json_pack("{s:s,s:b,s:b}", "participant", aula_participant_id(peer->p), "audio",
                   has_kind(peer, AULA_MEDIA_AUDIO) && !peer->paused[AULA_MEDIA_AUDIO], "video",
                   has_kind(peer, AULA_MEDIA_VIDEO) && !peer->paused[AULA_MEDIA_VIDEO]);
+    json_object_set_new(st, "audio_muted_by_host",
+                        json_boolean(aula_participant_host_muted(peer->p, AULA_TRACK_AUDIO, NULL)));
+    json_object_set_new(st, "video_muted_by_host",
+                        json_boolean(aula_participant_host_muted(peer->p, AULA_TRACK_VIDEO, NULL)));
     const aula_media_producer *sc = screen_producer(peer);
     json_object_set_new(st, "screen", json_boolean(sc != NULL));
     if (sc) {
@@ -326,6 +330,9 @@ aula_media_peer *aula_media_peer_create(aula_media_sig *ms, aula_participant *p)
     peer->recv_transport = new_id(ms);
     new_credentials(peer, peer->recv_ufrag, peer->recv_pwd);
     peer->session_id = random_u32();
+    /* A host's mute outlives the connection it was made on. */
+    peer->paused[AULA_MEDIA_AUDIO] = aula_participant_host_muted(p, AULA_TRACK_AUDIO, NULL);
+    peer->paused[AULA_MEDIA_VIDEO] = aula_participant_host_muted(p, AULA_TRACK_VIDEO, NULL);
     peer->next = ms->peers;
     if (ms->peers)
         ms->peers->prev = peer;
@@ -790,6 +797,19 @@ json_t *aula_media_set_preferred_layer(aula_media_peer *peer, json_t *params, au
 
 /* ---- media.pause ------------------------------------------------------ */
 
+/* Pauses or resumes the camera or microphone producers of peer and tells
+ * the room the new media state. */
+static json_t *set_paused(aula_media_peer *peer, aula_media_kind kind, int paused)
+{
+    peer->paused[kind] = paused;
+    for (size_t i = 0; i < peer->n_producers; i++)
+        if (peer->producers[i].kind == kind && !peer->producers[i].screen)
+            send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, peer->producers[i].id, paused);
+    json_t *state = media_state_json(peer);
+    aula_room_notify(aula_participant_room(peer->p), "participant.media", json_incref(state), NULL);
+    return state;
+}
+
 json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *err)
 {
     json_t *k = params ? json_object_get(params, "kind") : NULL;
@@ -805,13 +825,25 @@ json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *
     if (!json_is_boolean(p))
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "paused: expected true or false");
     int paused = json_is_true(p);
-    peer->paused[kind] = paused;
-    for (size_t i = 0; i < peer->n_producers; i++)
-        if (peer->producers[i].kind == kind && !peer->producers[i].screen)
-            send_target(peer, AULA_MEDIA_PRODUCER_PAUSE, peer->producers[i].id, paused);
-    json_t *state = media_state_json(peer);
-    aula_room_notify(aula_participant_room(peer->p), "participant.media", json_incref(state), NULL);
-    return state;
+    aula_track track = kind == AULA_MEDIA_AUDIO ? AULA_TRACK_AUDIO : AULA_TRACK_VIDEO;
+    int allowed = 0;
+    if (!paused && aula_participant_host_muted(peer->p, track, &allowed)) {
+        if (!allowed)
+            return aula_rpc_fail(err, AULA_RPC_FORBIDDEN,
+                                 track == AULA_TRACK_AUDIO
+                                     ? "a host has muted your microphone; raise your hand to "
+                                       "ask to speak"
+                                     : "a host has turned off your camera; raise your hand to "
+                                       "ask to turn it on");
+        aula_participant_clear_host_mute(peer->p, track);
+    }
+    return set_paused(peer, kind, paused);
+}
+
+void aula_media_force_pause(aula_media_peer *peer, aula_track track)
+{
+    aula_media_kind kind = track == AULA_TRACK_AUDIO ? AULA_MEDIA_AUDIO : AULA_MEDIA_VIDEO;
+    json_decref(set_paused(peer, kind, 1));
 }
 
 /* ---- worker reports --------------------------------------------------- */

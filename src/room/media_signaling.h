@@ -55,6 +55,15 @@ json_t *aula_media_publish(aula_media_peer *peer, json_t *params, aula_rpc_error
 json_t *aula_media_subscribe(aula_media_peer *peer, json_t *params, aula_rpc_error *err);
 json_t *aula_media_answer(aula_media_peer *peer, json_t *params, aula_rpc_error *err);
 json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *err);
+/* media.pause refuses to resume a track a host muted (aula_participant_
+ * host_muted) unless the host allowed it (-32006); resuming an allowed one
+ * ends the host mute. */
+
+/* A host muted peer's microphone or camera: its producers of that kind
+ * pause on the worker (and the ones it publishes later start paused), and
+ * the room gets participant.media. */
+void aula_media_force_pause(aula_media_peer *peer, aula_track track);
+
 /* media.setPreferredLayer {participant, layer}: the highest simulcast layer
  * of that participant's camera the caller wants (docs/protocol.md). */
 json_t *aula_media_set_preferred_layer(aula_media_peer *peer, json_t *params, aula_rpc_error *err);

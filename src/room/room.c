@@ -1,32 +1,18 @@
 #include "room/room.h"
 
+#include "room/hands.h"
+#include "room/room_internal.h"
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "http/jsonrpc.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#define PARTICIPANT_ID_BYTES 8
-
-struct aula_participant {
-    char id[PARTICIPANT_ID_BYTES * 2 + 1];
-    char *name;      /* owned */
-    aula_room *room; /* borrowed: the room owns the participant */
-    aula_participant_sink sink;
-    void *sink_ud;
-    aula_participant *prev, *next; /* the room's list, in join order */
-};
-
-struct aula_room {
-    char *id;                       /* owned */
-    char *title;                    /* owned */
-    aula_rooms *rooms;              /* borrowed: the registry owns the room */
-    aula_participant *first, *last; /* owned */
-    size_t size;
-    aula_room *hash_next; /* the registry's bucket chain */
-};
+#define PARTICIPANT_ID_BYTES (AULA_PARTICIPANT_ID_LEN / 2)
 
 struct aula_rooms {
     aula_store *store;   /* borrowed */
@@ -114,6 +100,11 @@ static int load_room(aula_rooms *rooms, const char *id, aula_room **out)
     aula_room *r = aula_calloc(1, sizeof *r);
     r->id = rec.id;
     r->title = rec.title;
+    r->locked = rec.locked;
+    r->lobby = rec.lobby;
+    r->has_password = rec.password_hash != NULL;
+    rec.id = rec.title = NULL;
+    aula_room_rec_deinit(&rec);
     r->rooms = rooms;
     size_t k = hash_id(r->id) % rooms->n_buckets;
     r->hash_next = rooms->buckets[k];
@@ -133,30 +124,113 @@ static void unload_room(aula_room *r)
     *pp = r->hash_next;
     rooms->live--;
     AULA_LOG_DEBUG("room", "room idle", "room=%s", r->id);
+    for (size_t i = 0; i < r->n_removed; i++)
+        aula_free(r->removed[i]);
+    aula_free(r->removed);
     aula_free(r->id);
     aula_free(r->title);
     aula_free(r);
+}
+
+int aula_rooms_load(aula_rooms *rooms, const char *id, aula_room **out)
+{
+    aula_room *r = aula_rooms_find(rooms, id);
+    if (r) {
+        *out = r;
+        return 0;
+    }
+    return load_room(rooms, id, out);
+}
+
+void aula_room_release(aula_room *r)
+{
+    if (r->size == 0 && r->waiting == 0)
+        unload_room(r);
+}
+
+aula_store *aula_rooms_store(const aula_rooms *rooms)
+{
+    return rooms->store;
 }
 
 int aula_rooms_join(aula_rooms *rooms, const char *room_id, const char *name,
                     const aula_participant_sink *sink, void *sink_ud, int64_t now_ms,
                     aula_participant **out)
 {
-    aula_room *r = aula_rooms_find(rooms, room_id);
-    int rc = 0;
-    if (!r && (rc = load_room(rooms, room_id, &r)) != 0)
+    aula_entry e = {.participant_id = NULL, .name = name, .role = AULA_ROLE_PARTICIPANT};
+    return aula_rooms_enter(rooms, room_id, &e, sink, sink_ud, now_ms, out, NULL);
+}
+
+static int was_removed(const aula_room *r, const char *id)
+{
+    for (size_t i = 0; id && i < r->n_removed; i++)
+        if (!strcmp(r->removed[i], id))
+            return 1;
+    return 0;
+}
+
+/* The live participant p gets a new connection: the old one is let go
+ * (AULA_CLOSE_REPLACED) and p answers to the new sink from now on. */
+static void take_over(aula_participant *p, const aula_entry *e, const aula_participant_sink *sink,
+                      void *sink_ud)
+{
+    if (p->sink.detach)
+        p->sink.detach(p->sink_ud, AULA_CLOSE_REPLACED, "replaced by a newer connection");
+    p->sink = *sink;
+    p->sink_ud = sink_ud;
+    if (strcmp(p->name, e->name) != 0) {
+        aula_free(p->name);
+        p->name = aula_strdup(e->name);
+    }
+    if (e->role == AULA_ROLE_HOST)
+        p->role = AULA_ROLE_HOST;
+    /* Its media went with the old connection: the others see it gone until
+     * the new connection publishes again. */
+    json_t *st = json_pack("{s:s,s:b,s:b,s:b,s:b,s:b}", "participant", p->id, "audio", 0, "video",
+                           0, "screen", 0, "audio_muted_by_host", p->host_muted[AULA_TRACK_AUDIO],
+                           "video_muted_by_host", p->host_muted[AULA_TRACK_VIDEO]);
+    aula_room_notify(p->room, "participant.media", st, p);
+    AULA_LOG_INFO("room", "participant reconnected", "room=%s participant=%s", p->room->id, p->id);
+}
+
+int aula_rooms_enter(aula_rooms *rooms, const char *room_id, const aula_entry *e,
+                     const aula_participant_sink *sink, void *sink_ud, int64_t now_ms,
+                     aula_participant **out, int *replaced)
+{
+    aula_room *r = NULL;
+    int rc = aula_rooms_load(rooms, room_id, &r);
+    if (rc != 0)
         return rc;
+    if (replaced)
+        *replaced = 0;
+    if (was_removed(r, e->participant_id)) {
+        aula_room_release(r);
+        return AULA_EPERM;
+    }
+    aula_participant *old = e->participant_id ? aula_room_find(r, e->participant_id) : NULL;
+    if (old) {
+        /* The store already has it; a rejoin only refreshes the name. */
+        aula_store_participant_add(rooms->store, r->id, old->id, e->name, now_ms);
+        take_over(old, e, sink, sink_ud);
+        if (replaced)
+            *replaced = 1;
+        *out = old;
+        return 0;
+    }
 
     aula_participant *p = aula_calloc(1, sizeof *p);
-    aula_random_hex(p->id, PARTICIPANT_ID_BYTES);
-    rc = aula_store_participant_add(rooms->store, r->id, p->id, name, now_ms);
+    if (e->participant_id)
+        snprintf(p->id, sizeof p->id, "%s", e->participant_id);
+    else
+        aula_random_hex(p->id, PARTICIPANT_ID_BYTES);
+    rc = aula_store_participant_add(rooms->store, r->id, p->id, e->name, now_ms);
     if (rc != 0) {
         aula_free(p);
-        if (r->size == 0)
-            unload_room(r);
+        aula_room_release(r);
         return rc;
     }
-    p->name = aula_strdup(name);
+    p->name = aula_strdup(e->name);
+    p->role = e->role;
     p->room = r;
     p->sink = *sink;
     p->sink_ud = sink_ud;
@@ -169,13 +243,13 @@ int aula_rooms_join(aula_rooms *rooms, const char *room_id, const char *name,
     r->size++;
     rooms->participants++;
 
-    json_t *params = json_pack("{s:o}", "participant", aula_participant_json(p));
+    json_t *params = json_pack("{s:o}", "participant", aula_participant_full_json(p));
     aula_room_notify(r, "participant.joined", params, p);
     *out = p;
     return 0;
 }
 
-void aula_participant_leave(aula_participant *p, int64_t now_ms)
+void aula__room_unlink(aula_participant *p)
 {
     aula_room *r = p->room;
     if (p->prev)
@@ -186,18 +260,39 @@ void aula_participant_leave(aula_participant *p, int64_t now_ms)
         p->next->prev = p->prev;
     else
         r->last = p->prev;
+    p->prev = p->next = NULL;
     r->size--;
     r->rooms->participants--;
+}
+
+void aula_participant_leave(aula_participant *p, int64_t now_ms)
+{
+    aula_room *r = p->room;
+    int hand_was_up = p->hand_seq != 0;
+    aula__room_unlink(p);
 
     /* A failed write is logged by the store; the participant is gone from
      * the live room either way. */
     aula_store_participant_left(r->rooms->store, p->id, now_ms);
     json_t *params = json_pack("{s:o}", "participant", aula_participant_json(p));
     aula_room_notify(r, "participant.left", params, NULL);
+    if (hand_was_up)
+        aula__hands_broadcast(r);
     aula_free(p->name);
     aula_free(p);
-    if (r->size == 0)
-        unload_room(r);
+    aula_room_release(r);
+}
+
+void aula_participant_expel(aula_participant *p, int code, const char *reason, int64_t now_ms)
+{
+    if (code == AULA_CLOSE_REMOVED) {
+        aula_room *r = p->room;
+        r->removed = aula_realloc(r->removed, (r->n_removed + 1) * sizeof *r->removed);
+        r->removed[r->n_removed++] = aula_strdup(p->id);
+    }
+    if (p->sink.detach)
+        p->sink.detach(p->sink_ud, code, reason);
+    aula_participant_leave(p, now_ms);
 }
 
 void aula_participant_notify(aula_participant *p, const char *method, json_t *params)
@@ -217,6 +312,16 @@ const char *aula_participant_name(const aula_participant *p)
     return p->name;
 }
 
+aula_role aula_participant_role(const aula_participant *p)
+{
+    return p->role;
+}
+
+int aula_participant_is_host(const aula_participant *p)
+{
+    return p->role == AULA_ROLE_HOST || p->role == AULA_ROLE_COHOST;
+}
+
 aula_room *aula_participant_room(const aula_participant *p)
 {
     return p->room;
@@ -225,6 +330,28 @@ aula_room *aula_participant_room(const aula_participant *p)
 json_t *aula_participant_json(const aula_participant *p)
 {
     return json_pack("{s:s,s:s}", "id", p->id, "name", p->name);
+}
+
+json_t *aula_participant_full_json(const aula_participant *p)
+{
+    size_t place = aula_hand_place(p);
+    return json_pack(
+        "{s:s,s:s,s:s,s:o,s:b,s:b}", "id", p->id, "name", p->name, "role", aula_role_name(p->role),
+        "hand", place ? json_integer((json_int_t)place) : json_null(), "audio_muted_by_host",
+        p->host_muted[AULA_TRACK_AUDIO], "video_muted_by_host", p->host_muted[AULA_TRACK_VIDEO]);
+}
+
+int aula_participant_host_muted(const aula_participant *p, aula_track track, int *allow_unmute)
+{
+    if (allow_unmute)
+        *allow_unmute = p->allow_unmute[track];
+    return p->host_muted[track];
+}
+
+void aula_participant_clear_host_mute(aula_participant *p, aula_track track)
+{
+    p->host_muted[track] = 0;
+    p->allow_unmute[track] = 0;
 }
 
 const char *aula_room_id(const aula_room *r)
@@ -247,22 +374,63 @@ aula_store *aula_room_store(const aula_room *r)
     return r->rooms->store;
 }
 
+int aula_room_locked(const aula_room *r)
+{
+    return r->locked;
+}
+
+int aula_room_lobby(const aula_room *r)
+{
+    return r->lobby;
+}
+
+int aula_room_has_password(const aula_room *r)
+{
+    return r->has_password;
+}
+
+aula_participant *aula_room_find(aula_room *r, const char *participant_id)
+{
+    aula_participant *p = r->first;
+    while (p && strcmp(p->id, participant_id) != 0)
+        p = p->next;
+    return p;
+}
+
 json_t *aula_room_participants_json(const aula_room *r)
 {
     json_t *arr = json_array();
     for (aula_participant *p = r->first; p; p = p->next)
-        json_array_append_new(arr, aula_participant_json(p));
+        json_array_append_new(arr, aula_participant_full_json(p));
     return arr;
 }
 
-void aula_room_notify(aula_room *r, const char *method, json_t *params,
-                      const aula_participant *except)
+json_t *aula_room_json(const aula_room *r)
+{
+    return json_pack("{s:s,s:s,s:b,s:b}", "id", r->id, "title", r->title, "locked", r->locked,
+                     "lobby", r->lobby);
+}
+
+static void notify_some(aula_room *r, const char *method, json_t *params,
+                        const aula_participant *except, int hosts_only)
 {
     /* One serialisation for the whole room. */
     char *text = aula_rpc_notification(method, params);
     size_t len = strlen(text);
     for (aula_participant *p = r->first; p; p = p->next)
-        if (p != except)
+        if (p != except && (!hosts_only || aula_participant_is_host(p)))
             p->sink.deliver(p->sink_ud, text, len);
     aula_free(text);
+}
+
+void aula_room_notify(aula_room *r, const char *method, json_t *params,
+                      const aula_participant *except)
+{
+    notify_some(r, method, params, except, 0);
+}
+
+void aula_room_notify_hosts(aula_room *r, const char *method, json_t *params,
+                            const aula_participant *except)
+{
+    notify_some(r, method, params, except, 1);
 }

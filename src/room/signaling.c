@@ -7,33 +7,16 @@
 #include "core/random.h"
 #include "http/jsonrpc.h"
 #include "http/websocket.h"
+#include "room/signaling_internal.h"
 #include "room/text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define HISTORY_DEFAULT 50
 #define HISTORY_MAX 100
 
-typedef struct session {
-    aula_signaling *sig;           /* borrowed: owns the session */
-    aula_ws_conn *conn;            /* weak: cleared by on_ws_closed */
-    aula_participant *participant; /* owned through the room; NULL before join */
-    aula_media_peer *media;        /* owned; NULL until the first media.* call */
-    double chat_tokens;
-    uint64_t chat_refill_at;
-    struct session *prev, *next;
-} session;
-
-struct aula_signaling {
-    uv_loop_t *loop;   /* borrowed */
-    aula_rooms *rooms; /* borrowed */
-    aula_signaling_config cfg;
-    session *sessions; /* owned */
-    size_t n_sessions;
-    uint64_t chat_total;
-    void (*all_closed)(void *ud); /* set by aula_signaling_close_all */
-    void *all_closed_ud;
-};
+typedef aula__session session;
 
 aula_signaling *aula_signaling_create(uv_loop_t *loop, aula_rooms *rooms,
                                       const aula_signaling_config *cfg)
@@ -72,16 +55,15 @@ uint64_t aula_signaling_chat_total(const aula_signaling *sig)
 /* ---- helpers ---------------------------------------------------------- */
 
 static json_t *chat_json(const char *participant_id, const char *name, const char *text,
-                         int64_t seq, int64_t ts_ms)
+                         int to_hosts, int64_t seq, int64_t ts_ms)
 {
-    return json_pack("{s:I,s:{s:s,s:s},s:s,s:I}", "seq", (json_int_t)seq, "from", "id",
-                     participant_id, "name", name, "text", text, "ts", (json_int_t)ts_ms);
+    return json_pack("{s:I,s:{s:s,s:s},s:s,s:s,s:I}", "seq", (json_int_t)seq, "from", "id",
+                     participant_id, "name", name, "text", text, "to",
+                     to_hosts ? "hosts" : "everyone", "ts", (json_int_t)ts_ms);
 }
 
-/* Reads the string parameter `key`, cleaned by the text rules. Returns 0,
- * or -1 with err filled in. */
-static int clean_param(json_t *params, const char *key, size_t max_chars, char **out,
-                       aula_rpc_error *err)
+int aula__clean_param(json_t *params, const char *key, size_t max_chars, char **out,
+                      aula_rpc_error *err)
 {
     json_t *v = params ? json_object_get(params, key) : NULL;
     if (!json_is_string(v)) {
@@ -97,15 +79,15 @@ static int clean_param(json_t *params, const char *key, size_t max_chars, char *
     return 0;
 }
 
-/* A page of chat as a JSON array, oldest first. Returns 0, or -1 with err
- * filled in. */
-static int chat_page_json(aula_store *store, const char *room_id, int64_t before, size_t limit,
-                          json_t **messages, int *has_more, aula_rpc_error *err)
+int aula__chat_page_json(aula_store *store, const char *room_id, int64_t before, size_t limit,
+                         const aula_participant *viewer, json_t **messages, int *has_more,
+                         aula_rpc_error *err)
 {
     /* One extra line tells whether an older page exists. */
     aula_chat_rec *recs = NULL;
     size_t n = 0;
-    if (aula_store_chat_page(store, room_id, before, limit + 1, NULL, 1, &recs, &n) != 0) {
+    if (aula_store_chat_page(store, room_id, before, limit + 1, aula_participant_id(viewer),
+                             aula_participant_is_host(viewer), &recs, &n) != 0) {
         aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "could not read the chat history");
         return -1;
     }
@@ -113,11 +95,79 @@ static int chat_page_json(aula_store *store, const char *room_id, int64_t before
     size_t first = *has_more ? 1 : 0;
     *messages = json_array();
     for (size_t i = first; i < n; i++)
-        json_array_append_new(*messages, chat_json(recs[i].participant_id, recs[i].name,
-                                                   recs[i].text, recs[i].seq, recs[i].ts_ms));
+        json_array_append_new(*messages,
+                              chat_json(recs[i].participant_id, recs[i].name, recs[i].text,
+                                        recs[i].to_hosts, recs[i].seq, recs[i].ts_ms));
     aula_chat_recs_free(recs, n);
     return 0;
 }
+
+int aula__bucket_take(aula__session *s, aula__bucket *b)
+{
+    const aula_signaling_config *cfg = &s->sig->cfg;
+    uint64_t now = uv_now(s->sig->loop);
+    if (b->refill_at == 0) {
+        b->tokens = cfg->chat_burst;
+        b->refill_at = now;
+    }
+    double gained = (double)(now - b->refill_at) / cfg->chat_refill_ms;
+    b->refill_at = now;
+    b->tokens += gained;
+    if (b->tokens > cfg->chat_burst)
+        b->tokens = cfg->chat_burst;
+    if (b->tokens < 1.0)
+        return 0;
+    b->tokens -= 1.0;
+    return 1;
+}
+
+aula_participant *aula__session_joined(aula__session *s, aula_rpc_error *err)
+{
+    if (!s->participant) {
+        aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
+        return NULL;
+    }
+    if (s->token_exp_ms && aula_wall_ms() >= s->token_exp_ms) {
+        aula_rpc_fail(err, AULA_RPC_BAD_TOKEN, "the join token has expired: join again");
+        return NULL;
+    }
+    return s->participant;
+}
+
+int aula__session_token(aula__session *s, aula_role role, int admitted, char **out, int64_t *exp_ms,
+                        aula_rpc_error *err)
+{
+    if (!s->sig->cfg.signer) {
+        aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "join tokens are not available on this server");
+        return -1;
+    }
+    aula_join_claims c = s->who;
+    c.role = role;
+    c.admitted = admitted;
+    if (aula_join_token_issue(s->sig->cfg.signer, &c, aula_wall_ms(), out) != 0) {
+        aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "could not make a join token");
+        return -1;
+    }
+    s->who.iat_s = c.iat_s;
+    s->who.exp_s = c.exp_s;
+    s->token_exp_ms = c.exp_s * 1000;
+    *exp_ms = s->token_exp_ms;
+    return 0;
+}
+
+void aula__session_close(aula__session *s, int code, const char *reason)
+{
+    if (!s->conn)
+        return;
+    if (s == s->sig->current) {
+        s->close_code = code;
+        snprintf(s->close_reason, sizeof s->close_reason, "%s", reason);
+        return;
+    }
+    aula_ws_conn_close(s->conn, (uint16_t)code, reason);
+}
+
+/* ---- sinks ------------------------------------------------------------ */
 
 static void deliver_to_session(void *ud, const char *text, size_t len)
 {
@@ -126,51 +176,90 @@ static void deliver_to_session(void *ud, const char *text, size_t len)
         aula_ws_conn_send_text(s->conn, text, len);
 }
 
-/* ---- methods ---------------------------------------------------------- */
-
-static json_t *m_room_join(void *ctx, json_t *params, aula_rpc_error *err)
+/* The media peer of a joined session, created on first use; NULL when this
+ * server has no media. */
+static aula_media_peer *ensure_media(session *s)
 {
-    session *s = ctx;
-    if (s->participant)
-        return aula_rpc_fail(err, AULA_RPC_ALREADY_JOINED,
-                             "already in a room: one connection is one participant");
-    json_t *room_v = params ? json_object_get(params, "room") : NULL;
-    if (!json_is_string(room_v))
-        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "room: expected a room id string");
-    const char *room_id = json_string_value(room_v);
-    if (json_string_length(room_v) != strlen(room_id) || !aula_room_id_valid(room_id))
-        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
-                             "room: not a room id (they look like abc-defg-hjk)");
-    char *name = NULL;
-    if (clean_param(params, "name", AULA_NAME_MAX_CHARS, &name, err) != 0)
-        return NULL;
-
-    static const aula_participant_sink sink = {deliver_to_session};
-    aula_participant *p = NULL;
-    int rc = aula_rooms_join(s->sig->rooms, room_id, name, &sink, s, aula_wall_ms(), &p);
-    aula_free(name);
-    if (rc == AULA_ENOENT)
-        return aula_rpc_fail(err, AULA_RPC_ROOM_NOT_FOUND, "room not found");
-    if (rc != 0)
-        return aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "could not join the room, try again");
-    s->participant = p;
-
-    aula_room *r = aula_participant_room(p);
-    json_t *chat = NULL;
-    int has_more = 0;
-    aula_rpc_error history_err;
-    if (chat_page_json(aula_room_store(r), aula_room_id(r), 0, HISTORY_DEFAULT, &chat, &has_more,
-                       &history_err) != 0) {
-        /* The join stands; the page can fetch the history again. */
-        chat = json_array();
-        has_more = 1;
-    }
-    AULA_LOG_DEBUG("signaling", "joined", "room=%s participant=%s", aula_room_id(r),
-                   aula_participant_id(p));
-    return json_pack("{s:o,s:{s:s,s:s},s:o,s:o,s:b}", "participant", aula_participant_json(p),
-                     "room", "id", aula_room_id(r), "title", aula_room_title(r), "participants",
-                     aula_room_participants_json(r), "chat", chat, "chat_has_more", has_more);
+    if (!s->media && s->sig->cfg.media)
+        s->media = aula_media_peer_create(s->sig->cfg.media, s->participant);
+    return s->media;
 }
+
+static void session_force_pause(void *ud, aula_track track)
+{
+    session *s = ud;
+    aula_media_peer *peer = ensure_media(s);
+    if (peer)
+        aula_media_force_pause(peer, track);
+}
+
+/* Media first: the peer borrows the participant, which goes next. */
+static void session_detach(void *ud, int code, const char *reason)
+{
+    session *s = ud;
+    aula_media_peer_destroy(s->media);
+    s->media = NULL;
+    s->participant = NULL;
+    aula__session_close(s, code, reason);
+}
+
+static void session_role_changed(void *ud)
+{
+    session *s = ud;
+    aula_participant *p = s->participant;
+    json_t *params =
+        json_pack("{s:{s:s,s:s,s:s}}", "participant", "id", aula_participant_id(p), "name",
+                  aula_participant_name(p), "role", aula_role_name(aula_participant_role(p)));
+    char *token = NULL;
+    int64_t exp = 0;
+    aula_rpc_error ignored;
+    if (aula__session_token(s, aula_participant_role(p), 1, &token, &exp, &ignored) == 0) {
+        json_object_set_new(params, "token", json_string(token));
+        json_object_set_new(params, "expires", json_integer(exp));
+        aula_free(token);
+    }
+    aula_participant_notify(p, "participant.role", params);
+}
+
+const aula_participant_sink aula__session_sink = {
+    .deliver = deliver_to_session,
+    .force_pause = session_force_pause,
+    .detach = session_detach,
+    .role_changed = session_role_changed,
+};
+
+static void waiter_admitted(void *ud)
+{
+    session *s = ud;
+    s->waiter = NULL;
+    json_t *params = json_object();
+    char *token = NULL;
+    int64_t exp = 0;
+    aula_rpc_error ignored;
+    if (aula__session_token(s, AULA_ROLE_PARTICIPANT, 1, &token, &exp, &ignored) == 0) {
+        json_object_set_new(params, "token", json_string(token));
+        json_object_set_new(params, "expires", json_integer(exp));
+        aula_free(token);
+    }
+    char *text = aula_rpc_notification("lobby.admitted", params);
+    deliver_to_session(s, text, strlen(text));
+    aula_free(text);
+}
+
+static void waiter_detach(void *ud, int code, const char *reason)
+{
+    session *s = ud;
+    s->waiter = NULL;
+    aula__session_close(s, code, reason);
+}
+
+const aula_waiter_sink aula__waiter_sink = {
+    .deliver = deliver_to_session,
+    .admitted = waiter_admitted,
+    .detach = waiter_detach,
+};
+
+/* ---- methods ---------------------------------------------------------- */
 
 /* Leaves the room: media first (the others' consumers of our tracks go),
  * then the participant. */
@@ -187,6 +276,12 @@ static json_t *m_room_leave(void *ctx, json_t *params, aula_rpc_error *err)
 {
     session *s = ctx;
     (void)params;
+    if (s->waiter) {
+        aula_waiter *w = s->waiter;
+        s->waiter = NULL;
+        aula_waiter_leave(w);
+        return json_object();
+    }
     if (!s->participant)
         return aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
     leave_room(s);
@@ -201,12 +296,10 @@ static aula_media_peer *media_peer(session *s, aula_rpc_error *err)
         aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
         return NULL;
     }
-    if (!s->sig->cfg.media) {
+    if (!ensure_media(s)) {
         aula_rpc_fail(err, AULA_RPC_INTERNAL_ERROR, "media is not available on this server");
         return NULL;
     }
-    if (!s->media)
-        s->media = aula_media_peer_create(s->sig->cfg.media, s->participant);
     return s->media;
 }
 
@@ -240,24 +333,16 @@ static json_t *m_media_set_preferred_layer(void *ctx, json_t *params, aula_rpc_e
     return peer ? aula_media_set_preferred_layer(peer, params, err) : NULL;
 }
 
-/* Token bucket: chat_burst lines at once, one more every chat_refill_ms. */
-static int chat_allowed(session *s)
+/* chat.send's `to`: 0 everyone (the default), 1 hosts; -1 with err. */
+static int chat_to(json_t *params, aula_rpc_error *err)
 {
-    const aula_signaling_config *cfg = &s->sig->cfg;
-    uint64_t now = uv_now(s->sig->loop);
-    if (s->chat_refill_at == 0) {
-        s->chat_tokens = cfg->chat_burst;
-        s->chat_refill_at = now;
-    }
-    double gained = (double)(now - s->chat_refill_at) / cfg->chat_refill_ms;
-    s->chat_refill_at = now;
-    s->chat_tokens += gained;
-    if (s->chat_tokens > cfg->chat_burst)
-        s->chat_tokens = cfg->chat_burst;
-    if (s->chat_tokens < 1.0)
+    json_t *v = params ? json_object_get(params, "to") : NULL;
+    if (!v || (json_is_string(v) && !strcmp(json_string_value(v), "everyone")))
         return 0;
-    s->chat_tokens -= 1.0;
-    return 1;
+    if (json_is_string(v) && !strcmp(json_string_value(v), "hosts"))
+        return 1;
+    aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "to: expected \"everyone\" or \"hosts\"");
+    return -1;
 }
 
 static json_t *m_chat_send(void *ctx, json_t *params, aula_rpc_error *err)
@@ -265,10 +350,13 @@ static json_t *m_chat_send(void *ctx, json_t *params, aula_rpc_error *err)
     session *s = ctx;
     if (!s->participant)
         return aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
-    char *text = NULL;
-    if (clean_param(params, "text", AULA_CHAT_MAX_CHARS, &text, err) != 0)
+    int to_hosts = chat_to(params, err);
+    if (to_hosts < 0)
         return NULL;
-    if (!chat_allowed(s)) {
+    char *text = NULL;
+    if (aula__clean_param(params, "text", AULA_CHAT_MAX_CHARS, &text, err) != 0)
+        return NULL;
+    if (!aula__bucket_take(s, &s->chat)) {
         aula_free(text);
         return aula_rpc_fail(err, AULA_RPC_RATE_LIMITED,
                              "too many messages: wait a moment and send again");
@@ -279,14 +367,18 @@ static json_t *m_chat_send(void *ctx, json_t *params, aula_rpc_error *err)
     int64_t seq = 0;
     /* Stored before anyone hears of it: an acknowledged line survives. */
     if (aula_store_chat_append(aula_room_store(r), aula_room_id(r), aula_participant_id(p),
-                               aula_participant_name(p), text, 0, now, &seq) != 0) {
+                               aula_participant_name(p), text, to_hosts, now, &seq) != 0) {
         aula_free(text);
         return aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "the message was not stored, try again");
     }
     s->sig->chat_total++;
-    json_t *msg = chat_json(aula_participant_id(p), aula_participant_name(p), text, seq, now);
+    json_t *msg =
+        chat_json(aula_participant_id(p), aula_participant_name(p), text, to_hosts, seq, now);
     aula_free(text);
-    aula_room_notify(r, "chat.message", json_incref(msg), p);
+    if (to_hosts)
+        aula_room_notify_hosts(r, "chat.message", json_incref(msg), p);
+    else
+        aula_room_notify(r, "chat.message", json_incref(msg), p);
     return msg;
 }
 
@@ -311,15 +403,16 @@ static json_t *m_chat_history(void *ctx, json_t *params, aula_rpc_error *err)
     aula_room *r = aula_participant_room(s->participant);
     json_t *messages = NULL;
     int has_more = 0;
-    if (chat_page_json(aula_room_store(r), aula_room_id(r), before, (size_t)limit, &messages,
-                       &has_more, err) != 0)
+    if (aula__chat_page_json(aula_room_store(r), aula_room_id(r), before, (size_t)limit,
+                             s->participant, &messages, &has_more, err) != 0)
         return NULL;
     return json_pack("{s:o,s:b}", "messages", messages, "has_more", has_more);
 }
 
 static const aula_rpc_method methods[] = {
-    {"room.join", m_room_join},
+    {"room.join", aula__m_room_join},
     {"room.leave", m_room_leave},
+    {"token.refresh", aula__m_token_refresh},
     {"chat.send", m_chat_send},
     {"chat.history", m_chat_history},
     {"media.publish", m_media_publish},
@@ -327,6 +420,17 @@ static const aula_rpc_method methods[] = {
     {"media.answer", m_media_answer},
     {"media.pause", m_media_pause},
     {"media.setPreferredLayer", m_media_set_preferred_layer},
+    {"host.mute", aula__m_host_mute},
+    {"host.remove", aula__m_host_remove},
+    {"host.setRole", aula__m_host_set_role},
+    {"room.lock", aula__m_room_lock},
+    {"room.setLobby", aula__m_room_set_lobby},
+    {"room.end", aula__m_room_end},
+    {"lobby.admit", aula__m_lobby_admit},
+    {"lobby.decline", aula__m_lobby_decline},
+    {"hand.raise", aula__m_hand_raise},
+    {"hand.lower", aula__m_hand_lower},
+    {"reaction.send", aula__m_reaction_send},
 };
 
 /* ---- connection glue -------------------------------------------------- */
@@ -334,10 +438,17 @@ static const aula_rpc_method methods[] = {
 static void on_ws_text(void *ud, aula_ws_conn *c, const char *data, size_t len)
 {
     session *s = ud;
+    s->sig->current = s;
     char *reply = aula_rpc_handle(methods, sizeof methods / sizeof methods[0], s, data, len);
+    s->sig->current = NULL;
     if (reply) {
         aula_ws_conn_send_text(c, reply, strlen(reply));
         aula_free(reply);
+    }
+    if (s->close_code) {
+        int code = s->close_code;
+        s->close_code = 0;
+        aula_ws_conn_close(c, (uint16_t)code, s->close_reason);
     }
 }
 
@@ -348,6 +459,11 @@ static void on_ws_closed(void *ud, aula_ws_conn *c)
     s->conn = NULL;
     if (s->participant)
         leave_room(s);
+    if (s->waiter) {
+        aula_waiter *w = s->waiter;
+        s->waiter = NULL;
+        aula_waiter_leave(w);
+    }
     aula_signaling *sig = s->sig;
     if (s->prev)
         s->prev->next = s->next;

@@ -2,11 +2,15 @@
  * (docs/protocol.md) and the sessions behind them.
  *
  * One session per WebSocket connection; after room.join a session has a
- * participant. Closing the connection leaves the room.
+ * participant (or waits in the room's lobby). Closing the connection
+ * leaves the room. The methods live in signaling.c (join, chat, media),
+ * signaling_join.c (room.join, token.refresh) and signaling_host.c (host
+ * controls, lobby, hands, reactions), around signaling_internal.h.
  * Thread: the control thread. */
 #ifndef AULA_ROOM_SIGNALING_H
 #define AULA_ROOM_SIGNALING_H
 
+#include "auth/join_token.h"
 #include "http/http_server.h"
 #include "http/ws_conn.h"
 #include "room/media_signaling.h"
@@ -22,6 +26,9 @@ typedef struct aula_signaling_config {
     uint32_t chat_burst;     /* chat lines allowed at once; default 10 */
     uint32_t chat_refill_ms; /* one more line allowed every ...; default 1000 */
     aula_media_sig *media;   /* borrowed; NULL: the media.* methods fail */
+    /* borrowed; verifies the tokens of room.join {token} and issues fresh
+     * ones. NULL: only room.join {room, name} works (open rooms). */
+    aula_join_signer *signer;
 } aula_signaling_config;
 
 /* rooms is borrowed. */

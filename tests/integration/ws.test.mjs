@@ -76,18 +76,24 @@ test('two clients join a room: participants, participant.joined', async () => {
   assert.match(ja.participant.id, /^\S+$/);
   assert.equal(ja.room.id, room.id);
   assert.equal(ja.room.title, 'Maths 4B');
-  assert.deepEqual(ja.participants, [ja.participant]);
+  // A join without a token is a participant; list entries carry the role,
+  // the hand and host mutes besides id and name.
+  const entry = (p) => ({ ...p, role: 'participant', hand: null,
+    audio_muted_by_host: false, video_muted_by_host: false });
+  assert.deepEqual(ja.me, { ...ja.participant, role: 'participant' });
+  assert.deepEqual(ja.participants, [entry(ja.participant)]);
   assert.deepEqual(ja.chat, []);
   assert.equal(ja.chat_has_more, false);
 
   const { client: b, join: jb } = await joinAs(aula.wsUrl, room.id, 'Ola');
   assert.notEqual(jb.participant.id, ja.participant.id);
   const byId = (x, y) => (x.id < y.id ? -1 : 1);
-  assert.deepEqual([...jb.participants].sort(byId), [ja.participant, jb.participant].sort(byId),
+  assert.deepEqual([...jb.participants].sort(byId),
+    [entry(ja.participant), entry(jb.participant)].sort(byId),
     'participants lists everyone, the new participant included');
 
   const joined = await a.waitFor('participant.joined');
-  assert.deepEqual(joined.participant, jb.participant);
+  assert.deepEqual(joined.participant, entry(jb.participant));
 
   // B got no participant.joined about itself: A's next event reaches B
   // after anything the server sent B at join time.

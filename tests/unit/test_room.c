@@ -27,7 +27,7 @@ static void deliver(void *ud, const char *text, size_t len)
     in->count++;
 }
 
-static const aula_participant_sink sink = {deliver};
+static const aula_participant_sink sink = {.deliver = deliver};
 
 typedef struct fixture {
     char dir[64];

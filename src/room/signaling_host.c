@@ -1,0 +1,286 @@
+/* The methods of host controls, the lobby, hands and reactions. Each host
+ * control goes through host_controls.h, the same code the REST routes
+ * use; here a session becomes an actor. */
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "room/hands.h"
+#include "room/host_controls.h"
+#include "room/signaling_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef aula__session session;
+
+/* The session as an actor (its participant's current role). NULL with err
+ * filled in when it is not joined or its token expired. */
+static const aula_actor *actor_of(session *s, aula_actor *a, aula_rpc_error *err)
+{
+    aula_participant *p = aula__session_joined(s, err);
+    if (!p)
+        return NULL;
+    a->role = aula_participant_role(p);
+    a->participant_id = aula_participant_id(p);
+    return a;
+}
+
+static const char *room_of(session *s)
+{
+    return aula_room_id(aula_participant_room(s->participant));
+}
+
+/* A host control's return code as the method's result. */
+static json_t *outcome(int rc, const char *why, aula_rpc_error *err)
+{
+    switch (rc) {
+    case 0:
+        return json_object();
+    case AULA_EPERM:
+        return aula_rpc_fail(err, AULA_RPC_FORBIDDEN, "%s", why);
+    case AULA_ENOENT:
+    case AULA_EINVAL:
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s", why);
+    default:
+        return aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "%s", why[0] ? why : "try again");
+    }
+}
+
+/* params[key] as a participant id string, or NULL with err filled in. */
+static const char *participant_param(json_t *params, aula_rpc_error *err)
+{
+    json_t *v = params ? json_object_get(params, "participant") : NULL;
+    if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v))) {
+        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "participant: expected a participant id");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* params[key] as a boolean (0/1), or -1 with err filled in. */
+static int bool_param(json_t *params, const char *key, int dflt, aula_rpc_error *err)
+{
+    json_t *v = params ? json_object_get(params, key) : NULL;
+    if (!v && dflt >= 0)
+        return dflt;
+    if (!json_is_boolean(v)) {
+        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s: expected true or false", key);
+        return -1;
+    }
+    return json_is_true(v);
+}
+
+json_t *aula__m_host_mute(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    const char *target = participant_param(params, err);
+    if (!target)
+        return NULL;
+    json_t *k = json_object_get(params, "kind");
+    const char *ks = json_is_string(k) ? json_string_value(k) : "";
+    int kind = !strcmp(ks, "audio")   ? AULA_TRACK_AUDIO
+               : !strcmp(ks, "video") ? AULA_TRACK_VIDEO
+                                      : -1;
+    if (kind < 0)
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "kind: expected \"audio\" or \"video\"");
+    int allow = bool_param(params, "allow_unmute", 0, err);
+    if (allow < 0)
+        return NULL;
+    char why[160] = "";
+    return outcome(
+        aula_host_mute(s->sig->rooms, room_of(s), &a, target, kind, allow, why, sizeof why), why,
+        err);
+}
+
+json_t *aula__m_host_remove(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    const char *target = participant_param(params, err);
+    if (!target)
+        return NULL;
+    char why[160] = "";
+    return outcome(aula_host_remove(s->sig->rooms, room_of(s), &a, target, why, sizeof why), why,
+                   err);
+}
+
+json_t *aula__m_host_set_role(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    const char *target = participant_param(params, err);
+    if (!target)
+        return NULL;
+    json_t *rv = json_object_get(params, "role");
+    aula_role role;
+    if (!json_is_string(rv) || aula_role_parse(json_string_value(rv), &role) != 0 ||
+        role == AULA_ROLE_HOST)
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
+                             "role: expected \"cohost\" or \"participant\"");
+    char why[160] = "";
+    return outcome(aula_host_set_role(s->sig->rooms, room_of(s), &a, target, role, why, sizeof why),
+                   why, err);
+}
+
+json_t *aula__m_room_lock(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    int locked = bool_param(params, "locked", -1, err);
+    if (locked < 0)
+        return NULL;
+    char why[160] = "";
+    return outcome(aula_host_lock(s->sig->rooms, room_of(s), &a, locked, why, sizeof why), why,
+                   err);
+}
+
+json_t *aula__m_room_set_lobby(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    int lobby = bool_param(params, "lobby", -1, err);
+    if (lobby < 0)
+        return NULL;
+    char why[160] = "";
+    return outcome(aula_host_set_lobby(s->sig->rooms, room_of(s), &a, lobby, why, sizeof why), why,
+                   err);
+}
+
+json_t *aula__m_room_end(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    (void)params;
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    char why[160] = "";
+    /* The room (and the caller's participant) may be gone after the call:
+     * copy the room id first. */
+    char room_id[AULA_ROOM_ID_LEN + 1];
+    snprintf(room_id, sizeof room_id, "%s", room_of(s));
+    char pid[AULA_PARTICIPANT_ID_LEN + 1];
+    snprintf(pid, sizeof pid, "%s", a.participant_id);
+    a.participant_id = pid;
+    return outcome(aula_host_end(s->sig->rooms, room_id, &a, why, sizeof why), why, err);
+}
+
+static json_t *lobby_settle(session *s, json_t *params, int admit, aula_rpc_error *err)
+{
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    const char *target = participant_param(params, err);
+    if (!target)
+        return NULL;
+    char why[160] = "";
+    return outcome(aula_host_admit(s->sig->rooms, room_of(s), &a, target, admit, why, sizeof why),
+                   why, err);
+}
+
+json_t *aula__m_lobby_admit(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    return lobby_settle(ctx, params, 1, err);
+}
+
+json_t *aula__m_lobby_decline(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    return lobby_settle(ctx, params, 0, err);
+}
+
+/* ---- hands and reactions (anyone in the room) -------------------------- */
+
+static json_t *hands_result(session *s)
+{
+    return json_pack("{s:o}", "hands", aula_room_hands_json(aula_participant_room(s->participant)));
+}
+
+json_t *aula__m_hand_raise(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    (void)params;
+    if (!s->participant)
+        return aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
+    aula_hand_raise(s->participant, aula_wall_ms());
+    return hands_result(s);
+}
+
+json_t *aula__m_hand_lower(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    if (!s->participant)
+        return aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
+    json_t *who = params ? json_object_get(params, "participant") : NULL;
+    if (who && !json_is_null(who)) {
+        const char *target = participant_param(params, err);
+        if (!target)
+            return NULL;
+        if (strcmp(target, aula_participant_id(s->participant)) != 0) {
+            aula_actor a;
+            if (!actor_of(s, &a, err))
+                return NULL;
+            char why[160] = "";
+            int rc = aula_host_lower_hand(s->sig->rooms, room_of(s), &a, target, why, sizeof why);
+            if (rc != 0)
+                return outcome(rc, why, err);
+            return hands_result(s);
+        }
+    }
+    aula_hand_lower(s->participant);
+    return hands_result(s);
+}
+
+/* The reactions a page offers; anything else is refused. */
+static const char *const reactions[] = {
+    "\xF0\x9F\x91\x8D",         /* thumbs up */
+    "\xF0\x9F\x91\x8F",         /* clapping hands */
+    "\xE2\x9D\xA4\xEF\xB8\x8F", /* red heart (with the emoji variation selector) */
+    "\xF0\x9F\x98\x82",         /* face with tears of joy */
+    "\xF0\x9F\x98\xAE",         /* face with open mouth */
+    "\xF0\x9F\x8E\x89",         /* party popper */
+};
+
+/* The reaction named by s (a bare heart counts as the emoji heart), or
+ * NULL. */
+static const char *reaction_of(const char *s)
+{
+    if (!strcmp(s, "\xE2\x9D\xA4"))
+        return reactions[2];
+    for (size_t i = 0; i < sizeof reactions / sizeof reactions[0]; i++)
+        if (!strcmp(s, reactions[i]))
+            return reactions[i];
+    return NULL;
+}
+
+json_t *aula__m_reaction_send(void *ctx, json_t *params, aula_rpc_error *err)
+{
+    session *s = ctx;
+    if (!s->participant)
+        return aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
+    json_t *e = params ? json_object_get(params, "emoji") : NULL;
+    const char *emoji =
+        json_is_string(e) && json_string_length(e) < 16 ? reaction_of(json_string_value(e)) : NULL;
+    if (!emoji)
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
+                             "emoji: expected one of \xF0\x9F\x91\x8D \xF0\x9F\x91\x8F "
+                             "\xE2\x9D\xA4\xEF\xB8\x8F \xF0\x9F\x98\x82 \xF0\x9F\x98\xAE "
+                             "\xF0\x9F\x8E\x89");
+    if (!aula__bucket_take(s, &s->reactions))
+        return aula_rpc_fail(err, AULA_RPC_RATE_LIMITED,
+                             "too many reactions: wait a moment and send again");
+    aula_room_notify(aula_participant_room(s->participant), "reaction",
+                     json_pack("{s:o,s:s}", "participant", aula_participant_json(s->participant),
+                               "emoji", emoji),
+                     NULL);
+    return json_object();
+}
