@@ -1,6 +1,6 @@
-// The web client when the connection drops: it says so, refuses to "send"
-// into the void, reconnects by itself with the same name, and the chat
-// catches up with what was said meanwhile.
+// The web client when the connection drops: it says so, keeps what is
+// typed meanwhile and sends it once back, reconnects by itself with the
+// same name, and the chat catches up with what was said meanwhile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -58,12 +58,13 @@ test('connection lost: reconnecting state, then back with the missed chat', asyn
     .filter({ hasText: 'Connection lost — reconnecting…' }).waitFor();
   await waitForPeople(b.page, ['Bartek']);
 
-  // Sending now says plainly that there is no connection, and keeps the text.
+  // Sending now says plainly that there is no connection; the line waits
+  // in the page (shown as waiting) instead of being lost.
   await aInput.fill('written while offline');
   await aInput.press('Enter');
   await a.page.getByTestId('chat-error')
     .filter({ hasText: 'You are not connected right now.' }).waitFor();
-  assert.equal(await aInput.inputValue(), 'written while offline');
+  await a.page.getByTestId('chat-pending-message').filter({ hasText: 'written while offline' }).waitFor();
   await screenshot(a.page, 'reconnecting');
 
   const bInput = b.page.getByLabel('Your message');
@@ -71,26 +72,28 @@ test('connection lost: reconnecting state, then back with the missed chat', asyn
   await bInput.press('Enter');
   await waitForMessage(b.page, 'said while you were away');
 
-  // The network comes back: Ala is in again, under the same name, and
-  // sees what she missed, once, in order.
+  // The network comes back: Ala is in again, under the same name, sees
+  // what she missed, once, in order, and the waiting line went out by
+  // itself (once).
   proxy.refuse(false);
   await a.page.getByTestId('connection-status').filter({ hasText: 'Connected again.' }).waitFor();
   await waitForMessage(a.page, 'said while you were away');
+  await waitForMessage(a.page, 'written while offline');
+  await waitForMessage(b.page, 'written while offline');
   await waitForPeople(a.page, ['Ala', 'Bartek']);
   await waitForPeople(b.page, ['Ala', 'Bartek']);
-  assert.deepEqual(await chatLines(a.page), [
+  const expected = [
     { name: 'Ala', text: 'before' },
     { name: 'Bartek', text: 'said while you were away' },
-  ]);
-  assert.equal(await a.page.locator('[data-testid="chat-message"].mine').count(), 1,
-    'the line Ala wrote before the drop is still shown as hers');
+    { name: 'Ala', text: 'written while offline' },
+  ];
+  assert.deepEqual(await chatLines(a.page), expected);
+  assert.deepEqual(await chatLines(b.page), expected);
+  assert.equal(await a.page.getByTestId('chat-pending-message').count(), 0);
+  assert.equal(await a.page.locator('[data-testid="chat-message"].mine').count(), 2,
+    'the lines Ala wrote are shown as hers');
   // The "not connected" note went away with the reconnection.
   assert.equal(await a.page.getByTestId('chat-error').textContent(), '');
-
-  // The kept text can now be sent.
-  await aInput.press('Enter');
-  await waitForMessage(b.page, 'written while offline');
-  await waitForMessage(a.page, 'written while offline');
   // The banner clears itself after a few seconds.
   await a.page.waitForFunction(
     () => document.querySelector('[data-testid="connection-status"]').textContent === '');

@@ -48,6 +48,21 @@ export async function screenshot(page, name) {
   return file;
 }
 
+// Opens a meeting link and joins through the join screen (camera preview,
+// name, Join) the way a person does; resolves once the room is shown.
+// Options: password, camOff, micOff (the "join with … off" boxes), and
+// waitRoom false to return right after clicking Join (e.g. for a lobby).
+export async function joinRoom(page, url, name, { password, camOff, micOff, waitRoom = true } = {}) {
+  await page.goto(url);
+  await page.getByTestId('name-input').waitFor();
+  await page.getByTestId('name-input').fill(name);
+  if (password !== undefined) await page.getByTestId('password-input').fill(password);
+  if (camOff) await page.getByTestId('camera-off').check();
+  if (micOff) await page.getByTestId('mic-off').check();
+  await page.getByTestId('join-button').click();
+  if (waitRoom) await page.getByTestId('chat-input').waitFor();
+}
+
 // Waits until a chat line with exactly this text is shown.
 export function waitForMessage(page, text) {
   return page.waitForFunction(

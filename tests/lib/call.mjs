@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startAula, repoRoot } from './server.mjs';
-import { chromiumPath, newPerson } from './browser.mjs';
+import { chromiumPath, newPerson, joinRoom } from './browser.mjs';
 
 // Chromium for calls. fakeUi: false leaves out the fake permission UI, so
 // headless Chromium refuses getUserMedia.
@@ -58,11 +58,13 @@ export function useCall() {
       assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${call.aula.stderr()}`);
     }
   });
-  // A person (see newPerson) named name who opened room roomId and whose
-  // page is ready (chat input shown). p.mediaWarnings collects the page's
+  // A person (see newPerson) named name who opened room roomId, joined
+  // through the join screen (preview, name, Join) and whose page is ready
+  // (chat input shown). opts.url replaces the room link (a host link);
+  // opts.join is passed to joinRoom (camOff, password, waitRoom). p.mediaWarnings collects the page's
   // "media:" console lines. With instrument (the default) the page runs
   // instrument() above, so rtpStats can read it.
-  call.person = async (name, roomId, { instrument: withInstrument = true } = {}) => {
+  call.person = async (name, roomId, { instrument: withInstrument = true, url, join = {} } = {}) => {
     const p = await newPerson(call.browser);
     call.people.push(p);
     p.name = name;
@@ -71,8 +73,7 @@ export function useCall() {
       if (/^media:/.test(m.text())) p.mediaWarnings.push(m.text());
     });
     if (withInstrument) await p.page.addInitScript(instrument);
-    await p.page.goto(`${call.aula.url}/r/${roomId}?name=${encodeURIComponent(name)}`);
-    await p.page.getByTestId('chat-input').waitFor();
+    await joinRoom(p.page, url || `${call.aula.url}/r/${roomId}`, name, join);
     return p;
   };
   return call;

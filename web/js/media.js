@@ -20,9 +20,6 @@
 // media.publish names its m-section in `screen`; the others receive it in a
 // stream of its own whose id is the sharer's `screen_stream`.
 
-// Asks for the camera and the microphone. Never throws: resolves with
-// { stream, problem } where problem is null, 'denied', 'nodevice' or
-// 'failed' (stream may still hold the device that did work).
 // Simulcast encodings of the camera (quarter, half and full resolution).
 const CAMERA_LAYERS = [
   { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150000 },
@@ -30,27 +27,63 @@ const CAMERA_LAYERS = [
   { rid: 'h', maxBitrate: 1500000 },
 ];
 
-export async function getLocalMedia() {
+function constraint(id) {
+  return id ? { deviceId: { exact: id } } : true;
+}
+
+// What went wrong with getUserMedia, in the page's words.
+export function mediaProblem(e) {
+  if (e && (e.name === 'NotAllowedError' || e.name === 'SecurityError')) return 'denied';
+  if (e && (e.name === 'NotFoundError' || e.name === 'OverconstrainedError')) return 'nodevice';
+  if (e && e.name === 'NotReadableError') return 'busy';
+  return 'failed';
+}
+
+// Asks for the camera and the microphone (devices by id; '' is the
+// default). Never throws: resolves with { stream, problem } where problem is
+// null, 'denied', 'nodevice', 'busy' or 'failed' (stream may still hold the
+// device that did work).
+export async function getLocalMedia({ audioId = '', videoId = '' } = {}) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return { stream: null, problem: 'failed' };
   }
+  const gum = (c) => navigator.mediaDevices.getUserMedia(c);
   try {
-    return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }), problem: null };
+    return { stream: await gum({ audio: constraint(audioId), video: constraint(videoId) }), problem: null };
   } catch (e) {
-    if (e && (e.name === 'NotAllowedError' || e.name === 'SecurityError')) {
-      return { stream: null, problem: 'denied' };
-    }
-    // One of the two may be missing: try each alone.
-    for (const only of [{ audio: true }, { video: true }]) {
+    const problem = mediaProblem(e);
+    if (problem === 'denied') return { stream: null, problem };
+    // One of the two may be missing (or a chosen device gone): try each alone.
+    for (const only of [{ audio: constraint(audioId) }, { video: constraint(videoId) }, { audio: true }, { video: true }]) {
       try {
-        return { stream: await navigator.mediaDevices.getUserMedia(only), problem: 'nodevice' };
+        return { stream: await gum(only), problem: 'nodevice' };
       } catch {
         /* try the next */
       }
     }
-    const nodevice = e && (e.name === 'NotFoundError' || e.name === 'OverconstrainedError');
-    return { stream: null, problem: nodevice ? 'nodevice' : 'failed' };
+    return { stream: null, problem };
   }
+}
+
+// One track of a given device ('' = default), or throws.
+export async function getTrack(kind, id) {
+  const s = await navigator.mediaDevices.getUserMedia({ [kind]: constraint(id) });
+  return s.getTracks()[0];
+}
+
+// { audio: [{ id, label }], video: [...] } of the inputs the browser shows.
+export async function listDevices() {
+  const out = { audio: [], video: [] };
+  if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return out;
+  try {
+    for (const d of await navigator.mediaDevices.enumerateDevices()) {
+      if (d.kind === 'audioinput') out.audio.push({ id: d.deviceId, label: d.label });
+      if (d.kind === 'videoinput') out.video.push({ id: d.deviceId, label: d.label });
+    }
+  } catch {
+    /* nothing to choose from */
+  }
+  return out;
 }
 
 const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
@@ -220,6 +253,21 @@ export class MediaSession {
     if (!tr || this.closed) return;
     tr.stop();
     await this.negotiatePublish();
+  }
+
+  // Puts another device's track in place of kind's (no renegotiation):
+  // the stream keeps one track per kind.
+  async replaceTrack(kind, track) {
+    const old = this.track(kind);
+    if (old && this.stream) this.stream.removeTrack(old);
+    if (this.stream) this.stream.addTrack(track);
+    const sender = this.senders.get(kind);
+    if (sender) await sender.replaceTrack(track.enabled || kind === 'audio' ? track : null);
+  }
+
+  // Whether a peer connection is in state 'failed' now.
+  isFailed() {
+    return [this.pub, this.recv].some((pc) => pc && pc.connectionState === 'failed');
   }
 
   sharingScreen() {

@@ -1,24 +1,34 @@
-// The meeting page (/r/{id}): the join form, then the room (video tiles,
-// people and chat), with reconnection when the connection drops.
+// The meeting page (/r/{id}): the join screen, the waiting room, the room,
+// and the end screens. This module wires the others together:
+//   connection.js  join tokens, reconnection, token refresh
+//   join.js        camera preview, devices, microphone level
+//   lobby.js       the waiting screen
+//   chat.js        the chat (to everyone / to hosts, offline queue)
+//   people.js      the people list; controls.js: host controls
+//   hands.js, reactions.js, layout.js (grid, speaker view, stage)
 //
 // Everything a person typed (names, messages, room titles) goes into the
 // page with textContent only.
-import { initI18n, onLangChange, t, tr, formatTime, formatFullTime } from './i18n.js';
-import { RpcClient, RpcError, Codes, wsUrl } from './rpc.js';
-import { getLocalMedia, MediaSession, stopStream } from './media.js';
-import { drawTiles, setActiveSpeaker, unblockSound } from './tiles.js';
-import { drawStage } from './stage.js';
-import { h, copyText, storageGet, storageSet, codePoints, ROOM_ID_RE } from './util.js';
+import { initI18n, onLangChange, t, tr } from './i18n.js';
+import { RpcError } from './rpc.js';
+import { api } from './api.js';
+import { Connection, JoinError } from './connection.js';
+import { getTrack, listDevices, MediaSession, stopStream } from './media.js';
+import { $, state, emit, on, announce } from './state.js';
+import { initJoin, startPreview, endPreview, fillSelect, rememberDevices } from './join.js';
+import { showLobby, initLobby } from './lobby.js';
+import { initChat, loadChat, onChatMessage, focusChat, showError, CONTROL_CHARS } from './chat.js';
+import { renderPeople } from './people.js';
+import { initControls, controlHandlers, loadControls, renderHostPanel } from './controls.js';
+import { initHands, handHandlers, setHands, renderHands } from './hands.js';
+import { initReactions, reactionHandlers } from './reactions.js';
+import { initLayout, renderLayout, setSpeaker, clearTiles } from './layout.js';
+import { copyText, storageGet, storageSet, codePoints, h } from './util.js';
 
 const NAME_KEY = 'aula.name'; // localStorage: the name typed last time
-const joinedKey = (room) => `aula.joined.${room}`; // sessionStorage: this tab is in the room as…
 const myIdsKey = (room) => `aula.me.${room}`; // sessionStorage: participant ids this tab had
-const HISTORY_PAGE = 50;
-const MAX_TEXT = 2000;
 const MAX_NAME = 64;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]+/g;
 
-const $ = (id) => document.getElementById(id);
 const el = {
   conn: $('conn-status'),
   views: {
@@ -26,17 +36,23 @@ const el = {
     notfound: $('view-notfound'),
     error: $('view-error'),
     join: $('view-join'),
+    lobby: $('view-lobby'),
     room: $('view-room'),
     left: $('view-left'),
+    ended: $('view-ended'),
   },
   retryLoad: $('retry-load'),
   joinTitle: $('join-title'),
   joinPeople: $('join-people'),
+  joinHostNote: $('join-host-note'),
   joinForm: $('join-form'),
   name: $('name'),
+  passwordField: $('password-field'),
+  password: $('password'),
   nameError: $('name-error'),
   joinBtn: $('join-button'),
   roomTitle: $('room-title'),
+  lobbyTitle: $('lobby-title'),
   copyInvite: $('copy-invite'),
   inviteStatus: $('invite-status'),
   leave: $('leave'),
@@ -44,68 +60,25 @@ const el = {
   camToggle: $('cam-toggle'),
   screenToggle: $('screen-toggle'),
   screenLabel: $('screen-label'),
-  stage: $('stage'),
-  stageList: $('stage-list'),
+  devicesToggle: $('devices-toggle'),
+  devicesPanel: $('devices-panel'),
+  roomCamSelect: $('room-cam-select'),
+  roomMicSelect: $('room-mic-select'),
+  devicesStatus: $('devices-status'),
   mediaStatus: $('media-status'),
-  tiles: $('tiles'),
-  peopleHeading: $('people-heading'),
-  people: $('people'),
-  loadEarlier: $('load-earlier'),
-  loadEarlierLabel: $('load-earlier-label'),
-  chatEmpty: $('chat-empty'),
-  log: $('chat-log'),
-  chatForm: $('chat-form'),
-  chatInput: $('chat-input'),
-  chatError: $('chat-error'),
-  send: $('send'),
+  hostNotice: $('host-notice'),
   joinAgain: $('join-again'),
   leftTitle: $('left-title'),
-  announcer: $('announcer'),
+  endedHeading: $('ended-heading'),
+  endedTitle: $('ended-title'),
+  endedText: $('ended-text'),
 };
 
-const state = {
-  roomId: roomIdFromPath(window.location.pathname),
-  title: '',
-  phase: 'loading', // loading | notfound | error | join | room | left
-  name: '',
-  me: null, // this connection's participant
-  myIds: new Set(), // every participant id this tab has had in this room
-  people: new Map(), // id -> participant, in joining order
-  messages: new Map(), // seq -> chat message
-  hasMore: false,
-  rpc: null, // the joined connection, or null
-  joining: false,
-  leaving: false,
-  reconnecting: false,
-  reconnectAttempt: 0,
-  reconnectTimer: 0,
-  connTimer: 0,
-  inviteTimer: 0,
-  sending: false,
-  loadingEarlier: false,
-  unread: 0, // lines from others while the tab was hidden
-  // Media
-  local: null, // this tab's camera + microphone stream, or null
-  localAsked: false, // getUserMedia was asked (once per join)
-  media: null, // the MediaSession of the current connection
-  streams: new Map(), // participant id -> remote MediaStream
-  mediaStates: new Map(), // participant id -> { audio, video, screen, screenStream }
-  screen: null, // this tab's screen share track, or null
-  screenBusy: false, // starting or stopping a share
-  micOn: true,
-  camOn: true,
-};
-
-function roomIdFromPath(pathname) {
-  const m = pathname.match(/^\/r\/([^/]+)\/?$/);
-  if (!m) return null;
-  try {
-    const id = decodeURIComponent(m[1]);
-    return ROOM_ID_RE.test(id) ? id : null;
-  } catch {
-    return null;
-  }
-}
+let conn = null;
+let connTimer = 0;
+let inviteTimer = 0;
+let unread = 0;
+let hostKey = '';
 
 // ---------------------------------------------------------------- views
 
@@ -113,6 +86,7 @@ function showView(name) {
   state.phase = name;
   for (const [k, v] of Object.entries(el.views)) v.hidden = k !== name;
   document.body.dataset.view = name;
+  renderHostPanel();
 }
 
 function focusHeading(view) {
@@ -122,9 +96,9 @@ function focusHeading(view) {
 
 function setTitle(title) {
   state.title = title || '';
-  el.joinTitle.textContent = state.title;
-  el.roomTitle.textContent = state.title;
-  el.leftTitle.textContent = state.title;
+  for (const node of [el.joinTitle, el.roomTitle, el.leftTitle, el.lobbyTitle, el.endedTitle]) {
+    node.textContent = state.title;
+  }
   updateDocTitle();
 }
 
@@ -132,106 +106,23 @@ function setTitle(title) {
 // came in.
 function updateDocTitle() {
   const base = state.title ? `${state.title} — aula` : 'aula';
-  document.title = state.unread > 0 ? `(${state.unread}) ${base}` : base;
-}
-
-document.addEventListener('visibilitychange', () => {
-  if (!document.hidden && state.unread) {
-    state.unread = 0;
-    updateDocTitle();
-  }
-});
-
-// An error text (translated key) plus, optionally, the server's own words.
-function showError(target, key, serverMessage) {
-  if (!key) {
-    target.replaceChildren();
-    return;
-  }
-  const main = h('span');
-  tr(main, key);
-  target.replaceChildren(main);
-  if (serverMessage) {
-    const detail = h('span', { class: 'error-detail' });
-    tr(detail, 'serverSaid', { msg: serverMessage });
-    target.append(' ', detail);
-  }
+  document.title = unread > 0 ? `(${unread}) ${base}` : base;
 }
 
 function setConnStatus(key) {
-  clearTimeout(state.connTimer);
+  clearTimeout(connTimer);
   tr(el.conn, key);
   el.conn.classList.toggle('ok', key === 'reconnected');
-  if (key === 'reconnected') state.connTimer = setTimeout(() => tr(el.conn, null), 5000);
+  document.body.classList.toggle('reconnecting', key === 'reconnecting');
+  if (key === 'reconnected') connTimer = setTimeout(() => tr(el.conn, null), 5000);
 }
 
-function announce(text) {
-  el.announcer.append(h('p', { text }));
-  while (el.announcer.childElementCount > 3) el.announcer.firstElementChild.remove();
-}
-
-// ---------------------------------------------------------------- start
-
-async function start() {
-  showView('loading');
-  if (!state.roomId) {
-    showNotFound();
+function hostNotice(key, params) {
+  if (!key) {
+    tr(el.hostNotice, null);
     return;
   }
-  let info;
-  try {
-    const res = await fetch(`/api/v1/rooms/${encodeURIComponent(state.roomId)}`, {
-      headers: { Accept: 'application/json' },
-    });
-    if (res.status === 404 || res.status === 400) {
-      showNotFound();
-      return;
-    }
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    info = await res.json();
-  } catch (e) {
-    console.warn('loading the room failed:', e);
-    showView('error');
-    focusHeading(el.views.error);
-    return;
-  }
-  setTitle(info.title);
-  state.myIds = new Set(readJson(sessionStorage, myIdsKey(state.roomId), []));
-
-  const fromUrl = cleanName(new URLSearchParams(window.location.search).get('name') || '');
-  const fromSession = cleanName(storageGet(sessionStorage, joinedKey(state.roomId)) || '');
-  const auto = fromUrl || fromSession;
-
-  showJoinForm(info.participants, auto || storageGet(localStorage, NAME_KEY) || '');
-  if (auto) {
-    join(auto, { remember: false });
-  } else {
-    el.name.focus();
-  }
-}
-
-function showNotFound() {
-  storageSet(sessionStorage, joinedKey(state.roomId), null);
-  setConnStatus(null);
-  showView('notfound');
-  document.title = `${t('notFoundHeading')} — aula`;
-  focusHeading(el.views.notfound);
-}
-
-function showJoinForm(count, name) {
-  if (typeof count === 'number') tr(el.joinPeople, 'peopleNow', { n: count });
-  else tr(el.joinPeople, null);
-  el.name.value = name;
-  setJoinBusy(false);
-  showView('join');
-}
-
-function setJoinBusy(on) {
-  el.joinBtn.setAttribute('aria-busy', String(on));
-  el.joinBtn.disabled = on;
-  const label = el.joinBtn.querySelector('[data-i18n]');
-  label.dataset.i18n = on ? 'joining' : 'join';
-  label.textContent = t(label.dataset.i18n);
+  tr(el.hostNotice, key, params);
 }
 
 function cleanName(s) {
@@ -246,262 +137,321 @@ function readJson(store, key, fallback) {
   }
 }
 
-// ---------------------------------------------------------------- joining
+// ---------------------------------------------------------------- start
 
-// Opens a connection and joins; resolves with { rpc, result }.
-async function connectAndJoin(name) {
-  const rpc = new RpcClient(wsUrl());
-  await rpc.connect();
-  rpc.on('participant.joined', (p) => state.rpc === rpc && onParticipantJoined(p.participant));
-  rpc.on('participant.left', (p) => state.rpc === rpc && onParticipantLeft(p.participant));
-  rpc.on('chat.message', (m) => state.rpc === rpc && onChatMessage(m));
-  rpc.on('room.active_speaker', (p) => state.rpc === rpc && setActiveSpeaker(el.tiles, p.participant?.id));
-  rpc.onClose(() => onConnectionClosed(rpc));
+// The host key from a host link (/r/{id}#host=KEY): kept for this tab and
+// taken out of the address bar, so a link copied from there is a
+// participant's link.
+function takeHostKey() {
+  const m = window.location.hash.match(/[#&]host=([^&]+)/);
+  if (!m) return;
   try {
-    const result = await rpc.call('room.join', { room: state.roomId, name });
-    return { rpc, result };
-  } catch (e) {
-    rpc.close();
-    throw e;
+    hostKey = decodeURIComponent(m[1]);
+  } catch {
+    return;
+  }
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+}
+
+async function start() {
+  showView('loading');
+  if (!state.roomId) {
+    showNotFound();
+    return;
+  }
+  if (!conn) conn = newConnection();
+  takeHostKey();
+  if (hostKey) {
+    conn.saved.hostKey = hostKey;
+    conn.save();
+  }
+  hostKey = conn.saved.hostKey || '';
+  const res = await api('GET', `/api/v1/rooms/${encodeURIComponent(state.roomId)}`);
+  if (res.status === 404 || res.status === 400) {
+    showNotFound();
+    return;
+  }
+  if (res.status !== 200 || !res.body) {
+    console.warn('loading the room failed:', res.status, res.error);
+    showView('error');
+    focusHeading(el.views.error);
+    return;
+  }
+  const info = res.body;
+  setTitle(info.title);
+  state.room = { locked: !!info.locked, lobby: !!info.lobby, has_password: !!info.has_password };
+  state.myIds = new Set(readJson(sessionStorage, myIdsKey(state.roomId), []));
+
+  const fromUrl = cleanName(new URLSearchParams(window.location.search).get('name') || '');
+  const fromSession = conn.saved.inRoom ? cleanName(conn.saved.name || '') : '';
+  const auto = fromUrl || fromSession;
+
+  showJoinForm(info.participants, auto || storageGet(localStorage, NAME_KEY) || '');
+  const preview = startPreview();
+  if (auto) {
+    await preview;
+    join(auto, { remember: false });
+  } else {
+    el.name.focus();
   }
 }
 
+function showNotFound() {
+  conn?.forget();
+  setConnStatus(null);
+  closeMedia({ keepLocal: false });
+  showView('notfound');
+  document.title = `${t('notFoundHeading')} — aula`;
+  focusHeading(el.views.notfound);
+}
+
+function showJoinForm(count, name) {
+  if (typeof count === 'number') tr(el.joinPeople, 'peopleNow', { n: count });
+  else tr(el.joinPeople, null);
+  el.joinHostNote.hidden = !hostKey;
+  el.passwordField.hidden = !state.room.has_password || !!hostKey;
+  el.name.value = name;
+  setJoinBusy(false);
+  showView('join');
+}
+
+function setJoinBusy(on) {
+  el.joinBtn.setAttribute('aria-busy', String(on));
+  el.joinBtn.disabled = on;
+  const label = el.joinBtn.querySelector('[data-i18n]');
+  label.dataset.i18n = on ? 'joining' : 'join';
+  label.textContent = t(label.dataset.i18n);
+}
+
+// ---------------------------------------------------------------- joining
+
+function newConnection() {
+  return new Connection(state.roomId, {
+    handlers: {
+      'participant.joined': (p) => onParticipantJoined(p.participant),
+      'participant.left': (p) => onParticipantLeft(p.participant),
+      'participant.role': onParticipantRole,
+      'chat.message': onChatMessage,
+      'room.active_speaker': (p) => setSpeaker(p.participant?.id),
+      'host.muted': onHostMuted,
+      'host.unmute_allowed': onUnmuteAllowed,
+      ...controlHandlers,
+      ...handHandlers,
+      ...reactionHandlers,
+    },
+    events: {
+      joined: (rpc, result, { reconnect }) => enterRoom(rpc, result, { reconnect }),
+      waiting: (rpc, result, { reconnect }) => enterLobby(result, { reconnect }),
+      lost: connectionLost,
+      final: showEnded,
+      failed: reconnectFailed,
+    },
+  });
+}
+
 async function join(name, { remember }) {
-  if (state.joining) return;
+  if (el.joinBtn.getAttribute('aria-busy') === 'true') return;
   showError(el.nameError, null);
   el.name.removeAttribute('aria-invalid');
-  state.joining = true;
+  el.password.removeAttribute('aria-invalid');
   state.leaving = false;
   setJoinBusy(true);
   try {
-    const { rpc, result } = await connectAndJoin(name);
+    await conn.start({ name, password: el.password.value, hostKey });
     if (remember) storageSet(localStorage, NAME_KEY, name);
-    enterRoom(rpc, result, { reconnect: false });
-    // On a phone the page stays at the top (title, people); on a wide
-    // screen everything is in view anyway.
-    el.chatInput.focus({ preventScroll: true });
   } catch (e) {
     setJoinBusy(false);
-    onJoinFailed(e);
-  } finally {
-    state.joining = false;
+    onJoinFailed(e instanceof JoinError ? e : new JoinError('failed', String(e && e.message || e)));
   }
 }
 
 function onJoinFailed(e) {
-  if (e instanceof RpcError && e.code === Codes.ROOM_NOT_FOUND) {
+  if (e.kind === 'notfound') {
     showNotFound();
     return;
   }
-  if (state.phase !== 'join') showView('join');
-  if (!(e instanceof RpcError)) {
-    console.error(e);
-    showError(el.nameError, 'joinFailed');
-  } else if (e.code === Codes.INVALID_PARAMS) {
-    showError(el.nameError, 'nameInvalid');
-    el.name.setAttribute('aria-invalid', 'true');
-  } else if ([RpcError.CONNECT, RpcError.CLOSED, RpcError.TIMEOUT].includes(e.code)) {
-    showError(el.nameError, 'joinOffline');
-  } else {
-    showError(el.nameError, 'joinFailed', e.message);
+  if (state.phase !== 'join') showJoinForm(undefined, el.name.value || state.name);
+  startPreview();
+  const keys = {
+    password: 'passwordNeeded',
+    wrongPassword: 'passwordWrong',
+    locked: 'roomLocked',
+    name: 'nameInvalid',
+    offline: 'joinOffline',
+    token: 'tokenInvalid',
+  };
+  const key = keys[e.kind] || 'joinFailed';
+  showError(el.nameError, key, key === 'joinFailed' || key === 'tokenInvalid' ? e.message : null);
+  if (e.kind === 'password' || e.kind === 'wrongPassword') {
+    el.passwordField.hidden = false;
+    state.room.has_password = true;
+    el.password.setAttribute('aria-invalid', 'true');
+    el.password.focus();
+    return;
   }
+  if (e.kind === 'name') el.name.setAttribute('aria-invalid', 'true');
   el.name.focus();
+}
+
+function setMe(result) {
+  const me = result.me || result.participant;
+  const role = me.role || result.role || state.people.get(me.id)?.role || 'participant';
+  state.me = { id: me.id, name: me.name, role };
+  state.name = me.name;
+  state.myIds.add(me.id);
+  storageSet(sessionStorage, myIdsKey(state.roomId), JSON.stringify([...state.myIds].slice(-50)));
+}
+
+function enterLobby(result, { reconnect }) {
+  state.rpc = null;
+  conn.saved.inRoom = true;
+  conn.save();
+  endPreview();
+  if (result.room) {
+    if (result.room.title) setTitle(result.room.title);
+  }
+  if (reconnect) setConnStatus('reconnected');
+  if (state.phase !== 'lobby') {
+    showLobby();
+    focusHeading(el.views.lobby);
+  }
 }
 
 function enterRoom(rpc, result, { reconnect }) {
   state.rpc = rpc;
-  state.me = result.participant;
-  state.name = result.participant.name;
-  state.myIds.add(state.me.id);
-  storageSet(sessionStorage, myIdsKey(state.roomId), JSON.stringify([...state.myIds].slice(-50)));
-  storageSet(sessionStorage, joinedKey(state.roomId), state.name);
-  if (result.room && result.room.title) setTitle(result.room.title);
-
+  setMe(result);
+  conn.saved.inRoom = true;
+  conn.saved.name = state.name;
+  conn.save();
+  if (result.room) {
+    if (result.room.title) setTitle(result.room.title);
+    for (const k of ['locked', 'lobby']) if (k in result.room) state.room[k] = !!result.room[k];
+  }
   // Do not leave ?name= in the address bar: a link copied from there
   // would make everyone join under this name.
   if (window.location.search) {
     window.history.replaceState(null, '', window.location.pathname + window.location.hash);
   }
-
   state.people = new Map();
   for (const p of result.participants || []) state.people.set(p.id, p);
   if (!state.people.has(state.me.id)) state.people.set(state.me.id, state.me);
+  else state.people.get(state.me.id).role = state.me.role;
+  const mine = state.people.get(state.me.id);
+  if (mine.audio_muted_by_host) state.hostMuted.audio = { allowUnmute: !!mine.allow_unmute };
+  state.hands = [];
+  setHands(result.hands || handsFrom(result.participants));
+  loadControls(result);
 
-  const chat = result.chat || [];
-  if (reconnect) {
-    mergeChat(chat, !!result.chat_has_more);
-  } else {
-    state.messages = new Map(chat.map((m) => [m.seq, m]));
-    state.hasMore = !!result.chat_has_more;
-  }
-
-  if (state.phase !== 'room') following = true;
+  const first = state.phase !== 'room';
+  endPreview();
   showView('room');
-  renderPeople();
-  renderChat();
+  emit('me');
+  loadChat(result, { reconnect, first });
+  renderAll();
   startMedia(rpc);
-  if (following) scrollToBottom();
+  if (reconnect) setConnStatus('reconnected');
+  if (first && !reconnect) focusChat();
 }
 
-// After a reconnect: keep what we had (including pages loaded earlier) if
-// the newest lines overlap it, else start again from the newest lines.
-function mergeChat(chat, hasMore) {
-  const overlaps = chat.some((m) => state.messages.has(m.seq));
-  const oldestHad = state.messages.size ? Math.min(...state.messages.keys()) : Infinity;
-  if (!overlaps) {
-    state.messages = new Map();
-    state.hasMore = hasMore;
-  } else if (chat.length && chat[0].seq < oldestHad) {
-    state.hasMore = hasMore;
-  }
-  for (const m of chat) state.messages.set(m.seq, m);
+// Participants carry hand: null or their place; as [{id, name}] in order.
+function handsFrom(list) {
+  return (list || []).filter((p) => Number.isInteger(p.hand))
+    .sort((a, b) => a.hand - b.hand).map((p) => ({ id: p.id, name: p.name }));
 }
 
 // ---------------------------------------------------------------- connection
 
-function onConnectionClosed(rpc) {
-  if (state.rpc !== rpc) return;
-  connectionLost();
-}
-
 function connectionLost() {
-  const old = state.rpc;
   state.rpc = null;
-  if (old) old.close();
   closeMedia({ keepLocal: true });
-  if (state.leaving || state.phase !== 'room') return;
-  setConnStatus('reconnecting');
-  el.send.setAttribute('aria-disabled', 'true');
-  scheduleReconnect();
+  if (state.phase === 'room' || state.phase === 'lobby') setConnStatus('reconnecting');
 }
 
-function scheduleReconnect() {
-  clearTimeout(state.reconnectTimer);
-  const attempt = state.reconnectAttempt++;
-  // 0.3 s, then about 1, 2, 4, 8 s and at most 15 s, with jitter so that
-  // a room full of people does not come back in the same millisecond.
-  const cap = Math.min(15000, 1000 * 2 ** Math.max(0, attempt - 1));
-  const delay = attempt === 0 ? 300 : cap / 2 + Math.random() * (cap / 2);
-  state.reconnectTimer = setTimeout(reconnect, delay);
-}
-
-async function reconnect() {
-  if (state.phase !== 'room' || state.leaving || state.rpc || state.reconnecting) return;
-  state.reconnecting = true;
-  try {
-    const { rpc, result } = await connectAndJoin(state.name);
-    if (state.leaving || state.phase !== 'room') {
-      rpc.close();
-      return;
-    }
-    state.reconnectAttempt = 0;
-    enterRoom(rpc, result, { reconnect: true });
-    el.send.removeAttribute('aria-disabled');
-    setConnStatus('reconnected');
-    if (isConnectionError(el.chatError)) showError(el.chatError, null);
-  } catch (e) {
-    if (e instanceof RpcError && e.code === Codes.ROOM_NOT_FOUND) {
-      showNotFound();
-      return;
-    }
-    scheduleReconnect();
-  } finally {
-    state.reconnecting = false;
+function reconnectFailed(err) {
+  setConnStatus(null);
+  if (err.kind === 'notfound') {
+    showNotFound();
+    return;
   }
-}
-
-function isConnectionError(target) {
-  const span = target.firstElementChild;
-  return !!span && span.dataset.i18nDyn === 'notConnected';
-}
-
-window.addEventListener('online', () => {
-  if (state.phase === 'room' && !state.rpc && !state.leaving) {
-    clearTimeout(state.reconnectTimer);
-    state.reconnectAttempt = 0;
-    reconnect();
+  closeMedia({ keepLocal: false });
+  if (err.kind === 'locked') {
+    showEnded('locked');
+    return;
   }
-});
+  conn.saved.inRoom = false;
+  conn.save();
+  onJoinFailed(err);
+}
+
+const ENDED = {
+  removed: ['removedHeading', 'removedText'],
+  ended: ['endedHeading', 'endedText'],
+  declined: ['declinedHeading', 'declinedText'],
+  replaced: ['replacedHeading', 'replacedText'],
+  locked: ['lockedHeading', 'lockedText'],
+};
+
+function showEnded(reason) {
+  state.rpc = null;
+  closeMedia({ keepLocal: false });
+  setConnStatus(null);
+  hostNotice(null);
+  const [heading, text] = ENDED[reason] || ENDED.ended;
+  tr(el.endedHeading, heading);
+  tr(el.endedText, text);
+  el.views.ended.dataset.reason = reason;
+  showView('ended');
+  focusHeading(el.views.ended);
+}
+
+window.addEventListener('online', () => conn?.kick());
 
 async function leave() {
   state.leaving = true;
-  clearTimeout(state.reconnectTimer);
-  const rpc = state.rpc;
   state.rpc = null;
-  if (rpc && rpc.isOpen) {
-    try {
-      await Promise.race([rpc.call('room.leave'), new Promise((r) => setTimeout(r, 3000))]);
-    } catch {
-      /* leaving anyway */
-    }
-  }
-  if (rpc) rpc.close(1000);
+  await conn.leave();
+  conn.saved.inRoom = false;
+  conn.save();
   closeMedia({ keepLocal: false });
-  storageSet(sessionStorage, joinedKey(state.roomId), null);
   setConnStatus(null);
-  el.send.removeAttribute('aria-disabled');
-  showError(el.chatError, null);
+  hostNotice(null);
   showView('left');
   focusHeading(el.views.left);
 }
 
+async function stopWaiting() {
+  await conn.leave();
+  conn.saved.inRoom = false;
+  conn.save();
+  showJoinForm(undefined, state.name || el.name.value);
+  startPreview();
+  el.name.focus();
+}
+
 // ---------------------------------------------------------------- people
 
-function avatarColor(id) {
-  let hash = 0;
-  for (const c of String(id)) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
-  return `hsl(${hash % 360} 55% 28%)`; // white letters stay readable on every hue
-}
-
-function personEl(p) {
-  const mine = state.me && p.id === state.me.id;
-  const initial = (Array.from(p.name.trim())[0] || '?').toLocaleUpperCase();
-  const name = h('span', { class: 'person-name', 'data-testid': 'participant-name' }, p.name);
-  if (mine) {
-    const you = h('span', { class: 'you-tag' });
-    tr(you, 'you');
-    name.append(' ', you);
-  }
-  const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial);
-  avatar.style.backgroundColor = avatarColor(p.id);
-  return h('li', { dataset: { id: p.id }, 'data-testid': 'participant', class: mine ? 'me' : null },
-    avatar, name);
-}
-
-function renderPeople() {
+function displayList() {
   // After a reconnect the server may still list this tab's previous
-  // participant for a few seconds (until it notices the old connection is
-  // gone); that is not another person, so it is not shown.
+  // participant for a few seconds; that is not another person.
   const list = [...state.people.values()]
     .filter((p) => p.id === state.me?.id || !state.myIds.has(p.id));
-  list.sort((a, b) => (b.id === state.me?.id) - (a.id === state.me?.id)); // me first, others in joining order
-  el.people.replaceChildren(...list.map(personEl));
-  tr(el.peopleHeading, 'peopleHeading', { n: list.length });
-  renderTiles(list);
-  renderStage(list);
+  list.sort((a, b) => (b.id === state.me?.id) - (a.id === state.me?.id)); // me first
+  return list;
 }
 
-// Screen shares take the stage: everyone's who shares (mine too).
-function renderStage(list) {
-  const shares = [];
-  for (const p of list) {
-    const mine = p.id === state.me?.id;
-    let stream = null;
-    if (mine) {
-      stream = state.screen ? (state.screenStream ||= new MediaStream([state.screen])) : null;
-    } else {
-      const st = state.mediaStates.get(p.id);
-      stream = st && st.screen ? state.streams.get(st.screenStream) || null : null;
-    }
-    if (stream) shares.push({ id: p.id, name: p.name, stream, mine });
-  }
-  drawStage(el.stage, el.stageList, shares);
+function renderAll() {
+  if (state.phase !== 'room') return;
+  const list = displayList();
+  renderPeople(list);
+  renderLayout(list);
+  renderHands();
+  updateMediaButtons();
 }
 
 function onParticipantJoined(p) {
   if (!p || !p.id || state.people.has(p.id)) return;
   state.people.set(p.id, p);
-  renderPeople();
+  renderAll();
   announce(t('announceJoined', { name: p.name }));
 }
 
@@ -510,37 +460,75 @@ function onParticipantLeft(p) {
   state.people.delete(p.id);
   state.streams.delete(p.id);
   state.mediaStates.delete(p.id);
-  renderPeople();
+  renderAll();
   if (!state.myIds.has(p.id)) announce(t('announceLeft', { name: p.name }));
+}
+
+function onParticipantRole(msg) {
+  const p = msg && msg.participant;
+  if (!p || !p.id) return;
+  const known = state.people.get(p.id);
+  if (known) known.role = p.role;
+  if (state.me && p.id === state.me.id) {
+    const was = state.me.role;
+    state.me.role = p.role;
+    if (msg.token) conn.setToken(msg.token);
+    if (p.role !== was) {
+      hostNotice(p.role === 'cohost' ? 'youAreCohost' : p.role === 'host' ? 'youAreHost' : 'youAreParticipant');
+    }
+    emit('me');
+  }
+  renderAll();
+}
+
+// ---------------------------------------------------------------- host mute
+
+function onHostMuted(p) {
+  if (!p || (p.kind !== 'audio' && p.kind !== 'video')) return;
+  const allow = !!p.allow_unmute;
+  state.hostMuted[p.kind] = { allowUnmute: allow };
+  const by = p.by?.name || t('aHost');
+  if (p.kind === 'audio') {
+    state.micOn = false;
+    if (state.media) state.media.setMic(false);
+    else for (const x of state.local?.getAudioTracks() || []) x.enabled = false;
+    hostNotice(allow ? 'hostMutedMic' : 'hostMutedMicLocked', { name: by });
+  } else {
+    state.camOn = false;
+    if (state.media) state.media.setCamera(false);
+    else for (const x of state.local?.getVideoTracks() || []) x.enabled = false;
+    hostNotice(allow ? 'hostMutedCam' : 'hostMutedCamLocked', { name: by });
+  }
+  renderAll();
+}
+
+function onUnmuteAllowed(p) {
+  if (!p || !state.hostMuted[p.kind]) return;
+  state.hostMuted[p.kind] = { allowUnmute: true };
+  hostNotice(p.kind === 'audio' ? 'unmuteAllowedMic' : 'unmuteAllowedCam');
+  updateMediaButtons();
+}
+
+function lockedByHost(kind) {
+  const m = state.hostMuted[kind];
+  return !!m && !m.allowUnmute;
 }
 
 // ---------------------------------------------------------------- media
 
-// Asks for the camera and microphone once per join, then publishes and
-// receives over this connection. Without devices the room works as before.
+// Publishes this tab's camera and microphone (from the join screen) and
+// receives the others over this connection. Without devices the room works
+// as before.
 async function startMedia(rpc) {
-  if (!state.localAsked) {
-    state.localAsked = true;
-    const { stream, problem } = await getLocalMedia();
-    if (state.rpc !== rpc || state.leaving) {
-      stopStream(stream);
-      state.localAsked = false;
-      return;
-    }
-    state.local = stream;
-    const keys = { denied: 'mediaDenied', nodevice: 'mediaNoDevice', failed: 'mediaStartFailed' };
-    setMediaStatus(problem ? keys[problem] : null);
-    for (const t of stream ? stream.getTracks() : []) {
-      t.enabled = t.kind === 'audio' ? state.micOn : state.camOn;
-    }
-  }
   if (state.rpc !== rpc) return;
+  const keys = { denied: 'mediaDenied', nodevice: 'mediaNoDevice', busy: 'mediaStartFailed', failed: 'mediaStartFailed' };
+  if (!state.media) setMediaStatus(state.localProblem ? keys[state.localProblem] : null);
   closeMedia({ keepLocal: true });
   const media = new MediaSession(rpc, state.local, {
     onStream: (id, stream) => {
       if (state.media !== media) return;
       state.streams.set(id, stream);
-      renderPeople();
+      renderAll();
     },
     onState: (st) => {
       if (state.media !== media || !st || !st.participant) return;
@@ -555,16 +543,26 @@ async function startMedia(rpc) {
       if (st.screen && !(before && before.screen) && who && !state.myIds.has(who.id)) {
         announce(t('announceScreen', { name: who.name }));
       }
-      renderPeople();
+      renderAll();
     },
-    onFailed: () => state.media === media && setMediaStatus('mediaConnFailed'),
+    onFailed: () => {
+      if (state.media !== media) return;
+      // The media path is gone (a network change): if it does not recover
+      // by itself within a few seconds, start the media again over the
+      // same signaling connection.
+      setTimeout(() => {
+        if (state.media !== media || !media.isFailed() || state.rpc !== rpc) return;
+        setMediaStatus('mediaReconnecting');
+        startMedia(rpc);
+      }, 3000);
+    },
   });
   state.media = media;
-  updateMediaButtons();
-  renderPeople();
+  renderAll();
   try {
     await media.start();
     if (state.local && !state.camOn) await media.setCamera(false);
+    if (el.mediaStatus.dataset.i18nDyn === 'mediaReconnecting') setMediaStatus(null);
   } catch (e) {
     if (state.media !== media) return;
     console.warn('media: could not start:', e);
@@ -581,9 +579,8 @@ function closeMedia({ keepLocal }) {
   if (!keepLocal) {
     stopStream(state.local);
     state.local = null;
-    state.localAsked = false;
     setMediaStatus(null);
-    el.tiles.replaceChildren();
+    clearTiles();
   }
   updateMediaButtons();
 }
@@ -595,7 +592,7 @@ function setMediaStatus(key, detail) {
 }
 
 function hasTrack(kind) {
-  return !!state.local && state.local.getTracks().some((t) => t.kind === kind);
+  return !!state.local && state.local.getTracks().some((x) => x.kind === kind);
 }
 
 function updateMediaButtons() {
@@ -604,6 +601,8 @@ function updateMediaButtons() {
     btn.hidden = !hasTrack(kind);
     btn.setAttribute('aria-pressed', String(on));
     btn.classList.toggle('off', !on);
+    if (lockedByHost(kind)) btn.setAttribute('aria-disabled', 'true');
+    else btn.removeAttribute('aria-disabled');
   }
   el.screenToggle.hidden = !state.media || !canShareScreen();
   el.screenToggle.setAttribute('aria-pressed', String(!!state.screen));
@@ -652,11 +651,10 @@ async function toggleScreen() {
       track.addEventListener('ended', () => {
         if (state.screen !== track) return;
         endScreen();
-        updateMediaButtons();
-        renderPeople();
+        renderAll();
         if (state.media === media) media.stopScreen().catch((e) => console.warn('media: stop sharing failed:', e));
       });
-      renderPeople();
+      renderAll();
       await media.startScreen(track);
     }
   } catch (e) {
@@ -666,8 +664,7 @@ async function toggleScreen() {
     }
   } finally {
     state.screenBusy = false;
-    updateMediaButtons();
-    renderPeople();
+    renderAll();
   }
 }
 
@@ -680,237 +677,86 @@ function endScreen() {
 }
 
 async function toggleMic() {
+  if (!state.micOn && lockedByHost('audio')) {
+    hostNotice('stillMutedByHost');
+    return;
+  }
   state.micOn = !state.micOn;
+  if (state.micOn && state.hostMuted.audio) state.hostMuted.audio = null;
   updateMediaButtons();
-  if (state.media) await state.media.setMic(state.micOn);
-  else if (state.local) for (const t of state.local.getAudioTracks()) t.enabled = state.micOn;
-  renderPeople();
+  if (state.media) {
+    await state.media.setMic(state.micOn);
+  } else if (state.local) {
+    for (const x of state.local.getAudioTracks()) x.enabled = state.micOn;
+  }
+  renderAll();
 }
 
 async function toggleCamera() {
+  if (!state.camOn && lockedByHost('video')) {
+    hostNotice('stillCamOffByHost');
+    return;
+  }
   state.camOn = !state.camOn;
+  if (state.camOn && state.hostMuted.video) state.hostMuted.video = null;
   updateMediaButtons();
   if (state.media) await state.media.setCamera(state.camOn);
-  else if (state.local) for (const t of state.local.getVideoTracks()) t.enabled = state.camOn;
-  renderPeople();
+  else if (state.local) for (const x of state.local.getVideoTracks()) x.enabled = state.camOn;
+  renderAll();
 }
 
-function renderTiles(list) {
-  drawTiles(el.tiles, list, {
-    meId: state.me?.id,
-    local: state.local,
-    localState: { audio: hasTrack('audio') && state.micOn, video: hasTrack('video') && state.camOn },
-    streams: state.streams,
-    states: state.mediaStates,
-    onSoundBlocked: () => {
-      setMediaStatus(null);
-      tr(el.mediaStatus, 'clickForSound');
-      document.addEventListener('click', () => {
-        if (el.mediaStatus.dataset.i18nDyn === 'clickForSound') tr(el.mediaStatus, null);
-        unblockSound(el.tiles, state.me?.id);
-      }, { once: true });
-    },
-  });
+// Device switching inside the room: the new track replaces the old one on
+// the same sender (no renegotiation).
+async function fillRoomDevices() {
+  const list = await listDevices();
+  const cur = (kind) => state.local?.getTracks().find((x) => x.kind === kind)?.getSettings?.().deviceId || state.devices[kind];
+  fillSelect(el.roomCamSelect, list.video, cur('video'), 'noCamera');
+  fillSelect(el.roomMicSelect, list.audio, cur('audio'), 'noMicrophone');
 }
 
-// ---------------------------------------------------------------- chat
-
-function isMine(msg) {
-  return !!msg.from && state.myIds.has(msg.from.id);
-}
-
-function timeEl(ts) {
-  const d = new Date(ts);
-  return h('time', {
-    class: 'msg-time',
-    datetime: Number.isFinite(d.getTime()) ? d.toISOString() : null,
-    title: formatFullTime(ts),
-    dataset: { ts: String(ts) },
-    'data-testid': 'msg-time',
-  }, formatTime(ts));
-}
-
-function messageEl(msg) {
-  const mine = isMine(msg);
-  const name = h('span', { class: 'msg-name', 'data-testid': 'msg-name' }, msg.from?.name ?? '');
-  if (mine) {
-    const you = h('span', { class: 'you-tag' });
-    tr(you, 'you');
-    name.append(' ', you);
-  }
-  return h('li', { class: mine ? 'msg mine' : 'msg', dataset: { seq: String(msg.seq) }, 'data-testid': 'chat-message' },
-    h('div', { class: 'msg-head' }, name, timeEl(msg.ts)),
-    h('p', { class: 'msg-text', 'data-testid': 'msg-text' }, String(msg.text ?? '')));
-}
-
-function renderChat() {
-  const list = [...state.messages.values()].sort((a, b) => a.seq - b.seq);
-  el.log.replaceChildren(...list.map(messageEl));
-  updateChatChrome();
-}
-
-function updateChatChrome() {
-  el.chatEmpty.hidden = state.messages.size > 0;
-  el.loadEarlier.hidden = !state.hasMore;
-}
-
-// Puts one message into the log at its place by seq; false if it is
-// already there.
-function insertMessage(msg) {
-  if (!msg || typeof msg.seq !== 'number' || state.messages.has(msg.seq)) return false;
-  state.messages.set(msg.seq, msg);
-  const node = messageEl(msg);
-  let after = el.log.lastElementChild;
-  while (after && Number(after.dataset.seq) > msg.seq) after = after.previousElementSibling;
-  if (after) after.after(node);
-  else el.log.prepend(node);
-  return true;
-}
-
-function nearBottom() {
-  return el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight < 120;
-}
-
-// Whether the reader is following the newest lines. While they are, the log
-// stays scrolled to the bottom, also when it changes size (an error note
-// appears, the phone keyboard opens, the window is resized).
-let following = true;
-el.log.addEventListener('scroll', () => {
-  following = nearBottom();
-});
-if (typeof ResizeObserver === 'function') {
-  new ResizeObserver(() => {
-    if (following) scrollToBottom();
-  }).observe(el.log);
-}
-
-function scrollToBottom() {
-  el.log.scrollTop = el.log.scrollHeight;
-}
-
-function onChatMessage(msg) {
-  if (!insertMessage(msg)) return;
-  updateChatChrome();
-  if (following) scrollToBottom();
-  if (!isMine(msg)) {
-    announce(t('announceMessage', { name: msg.from?.name ?? '', text: msg.text }));
-    if (document.hidden) {
-      state.unread++;
-      updateDocTitle();
-    }
-  }
-}
-
-function chatErrorFor(e) {
-  if (!(e instanceof RpcError)) return ['sendFailed'];
-  switch (e.code) {
-    case Codes.RATE_LIMITED:
-      return ['rateLimited'];
-    case Codes.STORAGE_FAILED:
-      return ['storageFailed'];
-    case Codes.INVALID_PARAMS:
-      if (/long|length|2000/i.test(e.message)) return ['msgTooLong'];
-      if (/empty|blank/i.test(e.message)) return ['msgEmpty'];
-      return ['msgInvalid', e.message];
-    case Codes.NOT_JOINED:
-    case RpcError.CLOSED:
-    case RpcError.TIMEOUT:
-      return ['notConnected'];
-    default:
-      return ['sendFailed', e.message];
-  }
-}
-
-async function sendMessage() {
-  if (state.sending) return;
-  const raw = el.chatInput.value;
-  const text = raw.replace(CONTROL_CHARS, ' ').trim();
-  if (!text) {
-    showError(el.chatError, 'msgEmpty');
-    el.chatInput.focus();
-    return;
-  }
-  if (codePoints(text) > MAX_TEXT) {
-    showError(el.chatError, 'msgTooLong');
-    el.chatInput.focus();
-    return;
-  }
-  const rpc = state.rpc;
-  if (!rpc || !rpc.isOpen) {
-    showError(el.chatError, 'notConnected');
-    return;
-  }
-  state.sending = true;
-  el.send.setAttribute('aria-busy', 'true');
+async function switchDevice(kind, id) {
+  tr(el.devicesStatus, null);
+  el.devicesStatus.classList.remove('error');
+  let track;
   try {
-    const msg = await rpc.call('chat.send', { text });
-    insertMessage(msg);
-    updateChatChrome();
-    scrollToBottom();
-    if (el.chatInput.value === raw) el.chatInput.value = '';
-    showError(el.chatError, null);
-    if (document.activeElement === el.send) el.chatInput.focus();
+    track = await getTrack(kind, id);
   } catch (e) {
-    const [key, detail] = chatErrorFor(e);
-    showError(el.chatError, key, detail);
-    if (e instanceof RpcError && e.code === Codes.NOT_JOINED) connectionLost();
-    if (e instanceof RpcError && e.code === RpcError.TIMEOUT && state.rpc === rpc) connectionLost();
-  } finally {
-    state.sending = false;
-    el.send.removeAttribute('aria-busy');
-  }
-}
-
-async function loadEarlier() {
-  if (state.loadingEarlier) return;
-  const rpc = state.rpc;
-  if (!rpc || !rpc.isOpen) {
-    showError(el.chatError, 'notConnected');
+    el.devicesStatus.classList.add('error');
+    tr(el.devicesStatus, 'deviceSwitchFailed');
     return;
   }
-  const before = state.messages.size ? Math.min(...state.messages.keys()) : undefined;
-  state.loadingEarlier = true;
-  el.loadEarlier.setAttribute('aria-busy', 'true');
-  el.loadEarlierLabel.dataset.i18n = 'loadingEarlier';
-  el.loadEarlierLabel.textContent = t('loadingEarlier');
-  try {
-    const params = { limit: HISTORY_PAGE };
-    if (before !== undefined) params.before = before;
-    const res = await rpc.call('chat.history', params);
-    const prevHeight = el.log.scrollHeight;
-    const prevTop = el.log.scrollTop;
-    let first = null;
-    for (const m of res.messages || []) {
-      if (insertMessage(m) && !first) first = m.seq;
-    }
-    state.hasMore = !!res.has_more;
-    updateChatChrome();
-    // Keep the lines the reader was looking at in the same place.
-    el.log.scrollTop = prevTop + (el.log.scrollHeight - prevHeight);
-    if (el.loadEarlier.hidden && first !== null) {
-      // The button is gone; put keyboard focus on the oldest line instead.
-      const node = el.log.querySelector(`[data-seq="${first}"]`);
-      if (node) {
-        node.tabIndex = -1;
-        node.focus();
-      }
-    }
-  } catch (e) {
-    const [key, detail] = e instanceof RpcError && [RpcError.CLOSED, RpcError.TIMEOUT].includes(e.code)
-      ? ['notConnected'] : ['earlierFailed', e.message];
-    showError(el.chatError, key, detail);
-  } finally {
-    state.loadingEarlier = false;
-    el.loadEarlier.removeAttribute('aria-busy');
-    el.loadEarlierLabel.dataset.i18n = 'showEarlier';
-    el.loadEarlierLabel.textContent = t('showEarlier');
+  track.enabled = kind === 'audio' ? state.micOn : state.camOn;
+  const old = state.local?.getTracks().find((x) => x.kind === kind);
+  state.devices[kind] = id;
+  rememberDevices();
+  if (!state.local || !old) {
+    // A kind we did not have: publish again with it.
+    if (!state.local) state.local = new MediaStream();
+    state.local.addTrack(track);
+    state.localProblem = null;
+    if (state.rpc) startMedia(state.rpc);
+  } else if (state.media) {
+    await state.media.replaceTrack(kind, track);
+    old.stop();
+  } else {
+    state.local.removeTrack(old);
+    state.local.addTrack(track);
+    old.stop();
   }
+  tr(el.devicesStatus, kind === 'audio' ? 'micSwitched' : 'camSwitched');
+  renderAll();
+}
+
+function setDevicesOpen(open) {
+  el.devicesPanel.hidden = !open;
+  el.devicesToggle.setAttribute('aria-expanded', String(open));
+  if (open) fillRoomDevices();
 }
 
 async function copyInvite() {
   const url = new URL(`/r/${encodeURIComponent(state.roomId)}`, window.location.origin).href;
   const ok = await copyText(url);
-  clearTimeout(state.inviteTimer);
+  clearTimeout(inviteTimer);
   el.inviteStatus.classList.toggle('error', !ok);
   if (ok) {
     tr(el.inviteStatus, 'inviteCopied');
@@ -919,7 +765,7 @@ async function copyInvite() {
     tr(el.inviteStatus, 'copyFailed');
     el.inviteStatus.append(' ', h('span', { class: 'invite-url' }, url));
   }
-  state.inviteTimer = setTimeout(() => tr(el.inviteStatus, null), ok ? 5000 : 30000);
+  inviteTimer = setTimeout(() => tr(el.inviteStatus, null), ok ? 5000 : 30000);
 }
 
 // ---------------------------------------------------------------- events
@@ -927,64 +773,80 @@ async function copyInvite() {
 el.joinForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   const name = cleanName(el.name.value);
-  if (!name) {
-    showError(el.nameError, 'nameEmpty');
+  if (!name || codePoints(name) > MAX_NAME) {
+    showError(el.nameError, name ? 'nameInvalid' : 'nameEmpty');
     el.name.setAttribute('aria-invalid', 'true');
     el.name.focus();
     return;
   }
-  if (codePoints(name) > MAX_NAME) {
-    showError(el.nameError, 'nameInvalid');
-    el.name.setAttribute('aria-invalid', 'true');
-    el.name.focus();
+  if (!el.passwordField.hidden && !el.password.value) {
+    showError(el.nameError, 'passwordNeeded');
+    el.password.setAttribute('aria-invalid', 'true');
+    el.password.focus();
     return;
   }
   join(name, { remember: true });
 });
 
-el.name.addEventListener('input', () => {
-  if (el.name.hasAttribute('aria-invalid')) {
-    el.name.removeAttribute('aria-invalid');
-    showError(el.nameError, null);
-  }
-});
+for (const input of [el.name, el.password]) {
+  input.addEventListener('input', () => {
+    if (input.hasAttribute('aria-invalid')) {
+      input.removeAttribute('aria-invalid');
+      showError(el.nameError, null);
+    }
+  });
+}
 
-el.chatForm.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  sendMessage();
-});
-
-el.chatInput.addEventListener('input', () => {
-  // An "empty" or "too long" note goes away once the text is fixed.
-  const span = el.chatError.firstElementChild;
-  const key = span && span.dataset.i18nDyn;
-  if ((key === 'msgEmpty' && el.chatInput.value.trim()) ||
-      (key === 'msgTooLong' && codePoints(el.chatInput.value.trim()) <= MAX_TEXT)) {
-    showError(el.chatError, null);
-  }
-});
-
-el.loadEarlier.addEventListener('click', loadEarlier);
 el.leave.addEventListener('click', leave);
+$('lobby-leave').addEventListener('click', stopWaiting);
 el.micToggle.addEventListener('click', toggleMic);
 el.camToggle.addEventListener('click', toggleCamera);
 el.screenToggle.addEventListener('click', toggleScreen);
 el.copyInvite.addEventListener('click', copyInvite);
 el.retryLoad.addEventListener('click', start);
-el.joinAgain.addEventListener('click', () => {
+el.devicesToggle.addEventListener('click', () => setDevicesOpen(el.devicesPanel.hidden));
+el.devicesPanel.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') {
+    setDevicesOpen(false);
+    el.devicesToggle.focus();
+  }
+});
+el.roomCamSelect.addEventListener('change', () => switchDevice('video', el.roomCamSelect.value));
+el.roomMicSelect.addEventListener('change', () => switchDevice('audio', el.roomMicSelect.value));
+el.joinAgain.addEventListener('click', async () => {
   showJoinForm(undefined, state.name);
+  await startPreview();
   join(state.name, { remember: false });
 });
 
+on('unread', (n) => {
+  unread = n;
+  updateDocTitle();
+});
+on('connection-suspect', () => conn?.drop());
+
 onLangChange(() => {
-  for (const node of el.log.querySelectorAll('time[data-ts]')) {
-    const ts = Number(node.dataset.ts);
-    node.textContent = formatTime(ts);
-    node.title = formatFullTime(ts);
-  }
   if (state.phase === 'notfound') document.title = `${t('notFoundHeading')} — aula`;
-  if (state.phase === 'room') renderPeople();
+  emit('lang');
+  renderAll();
+  renderHostPanel();
 });
 
 initI18n();
+initJoin();
+initLobby();
+initChat();
+initControls();
+initHands();
+initReactions();
+initLayout({
+  onSoundBlocked: (unblock) => {
+    setMediaStatus(null);
+    tr(el.mediaStatus, 'clickForSound');
+    document.addEventListener('click', () => {
+      if (el.mediaStatus.dataset.i18nDyn === 'clickForSound') tr(el.mediaStatus, null);
+      unblock();
+    }, { once: true });
+  },
+});
 start();

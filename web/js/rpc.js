@@ -37,7 +37,29 @@ export const Codes = Object.freeze({
   RATE_LIMITED: -32004,
   STORAGE_FAILED: -32005,
   FORBIDDEN: -32006,
+  TOKEN: -32007, // the join token has expired or is not valid
+  LOCKED: -32008, // the room is locked
 });
+
+// WebSocket close codes after which the page must not reconnect by itself.
+export const CloseCodes = Object.freeze({
+  REPLACED: 4000, // the same participant connected again (another tab)
+  REMOVED: 4001, // a host removed this participant
+  ENDED: 4002, // a host ended the meeting
+});
+
+export function isFinalClose(code) {
+  return code >= 4000 && code <= 4002;
+}
+
+// Reconnect delays: 0.3 s, then about 1, 2, 4, 8 s and at most 15 s, with
+// jitter so that a room full of people does not come back in the same
+// millisecond.
+export function backoffDelay(attempt, random = Math.random) {
+  if (attempt <= 0) return 300;
+  const cap = Math.min(15000, 1000 * 2 ** (attempt - 1));
+  return cap / 2 + random() * (cap / 2);
+}
 
 // ws:// or wss:// to /ws on the server that served this page.
 export function wsUrl(loc = window.location) {

@@ -16,8 +16,17 @@ function offFlag(key, testid) {
   return flag;
 }
 
-function flags(st) {
+function handFlag(order) {
+  const flag = h('span', { class: 'tile-flag tile-hand', 'data-testid': 'tile-hand', role: 'img' });
+  flag.setAttribute('aria-label', t('handUpN', { n: order }));
+  flag.title = t('handUpN', { n: order });
+  flag.append(h('span', { 'aria-hidden': 'true' }, `✋ ${order}`));
+  return flag;
+}
+
+function flags(st, order) {
   const out = [];
+  if (order) out.push(handFlag(order));
   if (st && !st.audio) out.push(offFlag('micIsOff', 'tile-mic-off'));
   if (st && !st.video) out.push(offFlag('camIsOff', 'tile-cam-off'));
   return out;
@@ -25,7 +34,8 @@ function flags(st) {
 
 // Renders list (people, in display order) into container.
 // ctx: { meId, local (own stream), localState ({audio, video}), streams
-// (id -> MediaStream), states (id -> {audio, video}), onSoundBlocked() }.
+// (id -> MediaStream), states (id -> {audio, video}), handOrder(id) (place
+// in the raised-hands queue, 0 when down), onSoundBlocked() }.
 export function drawTiles(container, list, ctx) {
   const keep = new Set(list.map((p) => p.id));
   for (const tile of [...container.children]) if (!keep.has(tile.dataset.participant)) tile.remove();
@@ -52,7 +62,8 @@ export function drawTiles(container, list, ctx) {
     tile.classList.toggle('no-video', !stream || !stream.getVideoTracks().length);
     tile.querySelector('.tile-name').textContent = p.name;
     video.setAttribute('aria-label', p.name);
-    tile.querySelector('.tile-flags').replaceChildren(...flags(mine ? ctx.localState : ctx.states.get(p.id)));
+    tile.querySelector('.tile-flags').replaceChildren(...flags(mine ? ctx.localState : ctx.states.get(p.id),
+      ctx.handOrder ? ctx.handOrder(p.id) : 0));
     markSpeaker(tile);
   }
 }
