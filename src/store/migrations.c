@@ -77,6 +77,26 @@ static const aula_store_migration migrations[] = {
         "CREATE INDEX rooms_owner ON rooms (owner_id, created_ms);\n"
         "ALTER TABLE chat_messages ADD COLUMN to_hosts INTEGER NOT NULL DEFAULT 0;\n",
     },
+    /* Files (by the files engineer): one row per upload; the bytes live in
+     * <data_dir>/files by sha256, shared by rows with the same content.
+     * The index on sha256 answers "is this blob still used" on delete. */
+    {
+        3,
+        "files",
+        "CREATE TABLE files (\n"
+        "    id TEXT NOT NULL PRIMARY KEY,\n"
+        "    room_id TEXT NOT NULL REFERENCES rooms (id),\n"
+        "    name TEXT NOT NULL,\n"
+        "    type TEXT NOT NULL,\n"
+        "    sha256 TEXT NOT NULL,\n"
+        "    uploader_id TEXT NOT NULL,\n"
+        "    uploader_name TEXT NOT NULL,\n"
+        "    size BIGINT NOT NULL,\n"
+        "    created_ms BIGINT NOT NULL\n"
+        ");\n"
+        "CREATE INDEX files_room_id ON files (room_id, created_ms);\n"
+        "CREATE INDEX files_sha256 ON files (sha256);\n",
+    },
 };
 
 const aula_store_migration *aula_store_migrations(size_t *n)

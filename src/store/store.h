@@ -90,6 +90,8 @@ typedef struct aula_store_ops {
     int (*session_get)(aula_store *s, const char *token_hash, int64_t now_ms,
                        aula_session_rec *out);
     int (*session_delete)(aula_store *s, const char *token_hash);
+    /* ---- files (src/store/store_files.h), by the files engineer ---- */
+    const struct aula_store_file_ops *files;
 } aula_store_ops;
 
 /* Every backend object starts with this, so the dispatchers can find ops. */

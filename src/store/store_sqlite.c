@@ -24,6 +24,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "store/migrations.h"
+#include "store/store_sqlite_internal.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -899,7 +900,13 @@ static const aula_store_ops sqlite_ops = {
     .session_create = op_session_create,
     .session_get = op_session_get,
     .session_delete = op_session_delete,
+    .files = &aula__sqlite_file_ops, /* store_sqlite_files.c */
 };
+
+sqlite3 *aula__store_sqlite_db(aula_store *s)
+{
+    return from_base(s)->db;
+}
 
 int aula_store_sqlite_open(const char *path, aula_store **out)
 {
