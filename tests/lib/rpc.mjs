@@ -1,4 +1,5 @@
 // A small JSON-RPC 2.0 client over the `ws` package, for tests.
+import crypto from 'node:crypto';
 import WebSocket from 'ws';
 
 export class RpcClient {
@@ -70,4 +71,27 @@ export class RpcClient {
   }
 
   close() { this.ws.close(); return this.closed; }
+}
+
+// A join token (JWT HS256, docs/protocol.md) signed with secret, for tests
+// that start aula with --jwt-secret: claims {room, sub, name, role,
+// admitted}, valid ttlMs from now (negative: already expired). alg lets a
+// test forge a token with another algorithm name.
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+export function joinToken(secret, { room, sub, name, role = 'participant', admitted = true,
+  ttlMs = 600000, alg = 'HS256' }) {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + Math.floor(ttlMs / 1000);
+  const head = b64url(JSON.stringify({ alg, typ: 'JWT' }));
+  const body = b64url(JSON.stringify({ room, sub, name, role, admitted,
+    iat: Math.min(now, exp - 60), exp }));
+  const sig = alg === 'none' ? ''
+    : b64url(crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest());
+  return `${head}.${body}.${sig}`;
+}
+
+// A fresh participant id as aula makes them: 16 lowercase hex characters.
+export function participantId() {
+  return crypto.randomBytes(8).toString('hex');
 }
