@@ -1,7 +1,11 @@
-// Home page: create a meeting and share its link, or go to a meeting from a
-// link or code someone sent.
+// Home page: create a meeting (optionally with a password and a waiting
+// room) and share its participant link, keep its host link; go to a
+// meeting from a link or code someone sent; hosts log in to see their
+// meetings (account.js).
 import { initI18n, t, tr } from './i18n.js';
 import { copyText, ROOM_ID_RE } from './util.js';
+import { api } from './api.js';
+import { initAccount, refreshMeetings } from './account.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,6 +23,13 @@ const linkInput = $('room-link');
 const copyBtn = $('copy-link');
 const copyStatus = $('copy-status');
 const joinNow = $('join-now');
+const passwordInput = $('room-password');
+const lobbyInput = $('room-lobby');
+const hostField = $('host-link-field');
+const hostInput = $('host-link');
+const hostCopyBtn = $('copy-host-link');
+const hostCopyStatus = $('host-copy-status');
+const readyOptions = $('ready-options');
 
 const codeCard = $('code-card');
 const codeForm = $('code-form');
@@ -43,41 +54,52 @@ async function createMeeting() {
   tr(createError, null);
   const title = titleInput.value.trim() || t('defaultTitle');
   setBusy(true);
-  let res;
-  try {
-    res = await fetch('/api/v1/rooms', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ title }),
-    });
-  } catch {
-    setBusy(false);
+  const req = { title };
+  if (passwordInput.value) req.password = passwordInput.value;
+  if (lobbyInput.checked) req.lobby = true;
+  const res = await api('POST', '/api/v1/rooms', req);
+  setBusy(false);
+  if (res.status === 0) {
     tr(createError, 'createOffline');
     return;
   }
-  let body = null;
-  try {
-    body = await res.json();
-  } catch {
-    /* not JSON */
-  }
-  setBusy(false);
+  const body = res.body;
   if (res.status !== 201 || !body || !body.id) {
     tr(createError, res.status === 400 ? 'createBadTitle' : 'createFailed');
-    if (body && body.error) console.warn('create room:', res.status, body.error.message);
+    if (res.error) console.warn('create room:', res.status, res.error);
     titleInput.focus();
     return;
   }
+  passwordInput.value = '';
+  refreshMeetings();
   showReady(body);
+}
+
+// The host link: join_url + "#host=" + key (a fragment never reaches
+// servers or logs).
+export function hostLinkOf(room) {
+  if (room.host_url) return room.host_url;
+  if (!room.host_key) return '';
+  const path = room.join_path || `/r/${encodeURIComponent(room.id)}`;
+  return `${new URL(path, window.location.origin).href}#host=${encodeURIComponent(room.host_key)}`;
 }
 
 function showReady(room) {
   const path = room.join_path || `/r/${encodeURIComponent(room.id)}`;
   const url = room.join_url || new URL(path, window.location.origin).href;
+  const hostUrl = hostLinkOf(room);
   readyTitle.textContent = room.title || '';
   linkInput.value = url;
-  joinNow.href = path;
+  hostInput.value = hostUrl;
+  hostField.hidden = !hostUrl;
+  // The creator goes in as the host.
+  joinNow.href = hostUrl ? new URL(hostUrl).pathname + new URL(hostUrl).hash : path;
+  const opts = [];
+  if (room.has_password) opts.push(t('readyHasPassword'));
+  if (room.lobby) opts.push(t('readyHasLobby'));
+  readyOptions.textContent = opts.join(' ');
   tr(copyStatus, null);
+  tr(hostCopyStatus, null);
   createSection.hidden = true;
   codeCard.hidden = true;
   readySection.hidden = false;
@@ -92,12 +114,12 @@ function showCreate() {
   titleInput.focus();
 }
 
-async function copyLink() {
-  const ok = await copyText(linkInput.value, linkInput);
-  tr(copyStatus, ok ? 'copied' : 'copyFailed');
-  copyStatus.classList.toggle('error', !ok);
+async function copyFrom(input, status) {
+  const ok = await copyText(input.value, input);
+  tr(status, ok ? 'copied' : 'copyFailed');
+  status.classList.toggle('error', !ok);
   clearTimeout(statusTimer);
-  if (ok) statusTimer = setTimeout(() => tr(copyStatus, null), 6000);
+  if (ok) statusTimer = setTimeout(() => tr(status, null), 6000);
 }
 
 // Accepts "abc-defg-hjk", "/r/abc-defg-hjk" or a full link to a meeting.
@@ -136,7 +158,9 @@ createForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   createMeeting();
 });
-copyBtn.addEventListener('click', copyLink);
+copyBtn.addEventListener('click', () => copyFrom(linkInput, copyStatus));
+hostCopyBtn.addEventListener('click', () => copyFrom(hostInput, hostCopyStatus));
+hostInput.addEventListener('focus', () => hostInput.select());
 linkInput.addEventListener('focus', () => linkInput.select());
 $('another').addEventListener('click', showCreate);
 codeForm.addEventListener('submit', (ev) => {
@@ -149,3 +173,5 @@ codeInput.addEventListener('input', () => {
     tr(codeError, null);
   }
 });
+
+initAccount();

@@ -211,20 +211,28 @@ export class MediaSession {
     return !!this.track(kind);
   }
 
+  // media.pause; resolves with null, or the RpcError when aula refused
+  // (e.g. -32006: a host muted this microphone).
   async pause(kind, paused) {
     try {
       await this.rpc.call('media.pause', { kind, paused });
+      return null;
     } catch (e) {
+      if (e && e.code === -32006) return e;
       console.warn('media: pause failed:', e);
+      return e;
     }
   }
 
   // Microphone on or off: the track sends silence and aula drops it.
+  // Resolves with null or the refusal (then the microphone stays off).
   async setMic(on) {
     const t = this.track('audio');
-    if (!t) return;
+    if (!t) return null;
     t.enabled = on;
-    if (this.pub) await this.pause('audio', !on);
+    const err = this.pub ? await this.pause('audio', !on) : null;
+    if (err && on && err.code === -32006) t.enabled = false;
+    return err;
   }
 
   // Camera on or off: the sender stops sending frames at all.
@@ -233,8 +241,13 @@ export class MediaSession {
     if (!t) return;
     t.enabled = on;
     const sender = this.senders.get('video');
+    const err = this.pub ? await this.pause('video', !on) : null;
+    if (err && on && err.code === -32006) {
+      t.enabled = false;
+      return err;
+    }
     if (sender) await sender.replaceTrack(on ? t : null).catch(() => {});
-    if (this.pub) await this.pause('video', !on);
+    return err;
   }
 
   // Shares a screen (a video track from getDisplayMedia).

@@ -10,7 +10,7 @@
 // Everything a person typed (names, messages, room titles) goes into the
 // page with textContent only.
 import { initI18n, onLangChange, t, tr } from './i18n.js';
-import { RpcError } from './rpc.js';
+import { RpcError, Codes } from './rpc.js';
 import { api } from './api.js';
 import { Connection, JoinError } from './connection.js';
 import { getTrack, listDevices, MediaSession, stopStream } from './media.js';
@@ -337,7 +337,12 @@ function enterRoom(rpc, result, { reconnect }) {
   if (!state.people.has(state.me.id)) state.people.set(state.me.id, state.me);
   else state.people.get(state.me.id).role = state.me.role;
   const mine = state.people.get(state.me.id);
-  if (mine.audio_muted_by_host) state.hostMuted.audio = { allowUnmute: !!mine.allow_unmute };
+  // After a rejoin: what a host muted stays muted (the server has the last
+  // word on unmuting).
+  state.hostMuted.audio = mine.audio_muted_by_host ? { allowUnmute: mine.allow_unmute !== false } : null;
+  state.hostMuted.video = mine.video_muted_by_host ? { allowUnmute: mine.allow_unmute !== false } : null;
+  if (state.hostMuted.audio) state.micOn = false;
+  if (state.hostMuted.video) state.camOn = false;
   state.hands = [];
   setHands(result.hands || handsFrom(result.participants));
   loadControls(result);
@@ -509,6 +514,15 @@ function onUnmuteAllowed(p) {
   updateMediaButtons();
 }
 
+// aula refused to turn kind back on: a host muted it and did not allow it.
+function refusedByHost(kind) {
+  state.hostMuted[kind] = { allowUnmute: false };
+  if (kind === 'audio') state.micOn = false;
+  else state.camOn = false;
+  hostNotice(kind === 'audio' ? 'stillMutedByHost' : 'stillCamOffByHost');
+  renderAll();
+}
+
 function lockedByHost(kind) {
   const m = state.hostMuted[kind];
   return !!m && !m.allowUnmute;
@@ -524,6 +538,9 @@ async function startMedia(rpc) {
   const keys = { denied: 'mediaDenied', nodevice: 'mediaNoDevice', busy: 'mediaStartFailed', failed: 'mediaStartFailed' };
   if (!state.media) setMediaStatus(state.localProblem ? keys[state.localProblem] : null);
   closeMedia({ keepLocal: true });
+  for (const x of state.local ? state.local.getTracks() : []) {
+    x.enabled = x.kind === 'audio' ? state.micOn : state.camOn;
+  }
   const media = new MediaSession(rpc, state.local, {
     onStream: (id, stream) => {
       if (state.media !== media) return;
@@ -682,10 +699,11 @@ async function toggleMic() {
     return;
   }
   state.micOn = !state.micOn;
-  if (state.micOn && state.hostMuted.audio) state.hostMuted.audio = null;
   updateMediaButtons();
   if (state.media) {
-    await state.media.setMic(state.micOn);
+    const err = await state.media.setMic(state.micOn);
+    if (err && err.code === Codes.FORBIDDEN && state.micOn) refusedByHost('audio');
+    else if (state.micOn) state.hostMuted.audio = null;
   } else if (state.local) {
     for (const x of state.local.getAudioTracks()) x.enabled = state.micOn;
   }
@@ -698,10 +716,12 @@ async function toggleCamera() {
     return;
   }
   state.camOn = !state.camOn;
-  if (state.camOn && state.hostMuted.video) state.hostMuted.video = null;
   updateMediaButtons();
-  if (state.media) await state.media.setCamera(state.camOn);
-  else if (state.local) for (const x of state.local.getVideoTracks()) x.enabled = state.camOn;
+  if (state.media) {
+    const err = await state.media.setCamera(state.camOn);
+    if (err && err.code === Codes.FORBIDDEN && state.camOn) refusedByHost('video');
+    else if (state.camOn) state.hostMuted.video = null;
+  } else if (state.local) for (const x of state.local.getVideoTracks()) x.enabled = state.camOn;
   renderAll();
 }
 
