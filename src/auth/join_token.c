@@ -23,7 +23,7 @@ struct aula_join_signer {
     int64_t ttl_ms;
 };
 
-static const char *const role_names[] = {"participant", "cohost", "host"};
+static const char *const role_names[] = {"participant", "cohost", "host", "presenter", "attendee"};
 
 const char *aula_role_name(aula_role r)
 {
@@ -88,7 +88,9 @@ static int claims_valid(const aula_join_claims *c)
 {
     return aula_room_id_valid(c->room) && is_lower_hex(c->participant, AULA_PARTICIPANT_ID_LEN) &&
            c->name[0] != '\0' && strlen(c->name) < sizeof c->name &&
-           c->role >= AULA_ROLE_PARTICIPANT && c->role <= AULA_ROLE_HOST;
+           (c->role == AULA_ROLE_PARTICIPANT || c->role == AULA_ROLE_COHOST ||
+            c->role == AULA_ROLE_HOST || c->role == AULA_ROLE_PRESENTER ||
+            c->role == AULA_ROLE_ATTENDEE);
 }
 
 int aula_join_token_issue(const aula_join_signer *s, aula_join_claims *c, int64_t now_ms,

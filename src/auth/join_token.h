@@ -2,7 +2,8 @@
  * room with this role", as JWT HS256 (RFC 7519 / RFC 7515) through libjwt.
  *
  * Claims: room (room id), sub (participant id, 16 hex characters), name
- * (display name, already cleaned), role ("participant", "cohost", "host"),
+ * (display name, already cleaned), role ("participant", "cohost", "host",
+ * "presenter", "attendee"),
  * admitted (bool: passed the lobby), iat and exp (seconds since the epoch).
  * The signer holds the HMAC secret; it reads no clock: callers pass the time.
  * Thread: a signer may be used from any one thread at a time. */
@@ -18,14 +19,30 @@
 typedef enum aula_role {
     AULA_ROLE_PARTICIPANT = 0,
     AULA_ROLE_COHOST = 1,
-    AULA_ROLE_HOST = 2
+    AULA_ROLE_HOST = 2,
+    AULA_ROLE_PRESENTER = 3, /* webinars: may publish, no host powers */
+    AULA_ROLE_ATTENDEE = 4   /* webinars: watches; may not publish */
 } aula_role;
 
-/* "participant", "cohost" or "host" (never NULL; "participant" for values
- * outside the enum). */
+/* Compare roles with == or these helpers, never with < or >. */
+
+/* 1 for host or cohost, 0 otherwise. */
+static inline int aula_role_is_host(aula_role r)
+{
+    return r == AULA_ROLE_HOST || r == AULA_ROLE_COHOST;
+}
+
+/* 1 for every role but attendee. */
+static inline int aula_role_may_publish(aula_role r)
+{
+    return r != AULA_ROLE_ATTENDEE;
+}
+
+/* "participant", "cohost", "host", "presenter" or "attendee" (never NULL;
+ * "participant" for values outside the enum). */
 const char *aula_role_name(aula_role r);
 
-/* Parses one of the three names. Returns 0 and sets *out, or AULA_EINVAL
+/* Parses one of the five names. Returns 0 and sets *out, or AULA_EINVAL
  * (s NULL or anything else; *out untouched). */
 int aula_role_parse(const char *s, aula_role *out);
 
