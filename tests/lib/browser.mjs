@@ -1,7 +1,7 @@
 // Browser helpers for the end-to-end tests: Debian's chromium driven by
 // playwright-core (never `npx playwright install`), one fresh context per
 // person, and page-side waits built on Playwright's auto-waiting.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { repoRoot } from './server.mjs';
@@ -87,4 +87,23 @@ export function waitForPeople(page, names) {
       .map((e) => e.firstChild.textContent).sort();
     return JSON.stringify(got) === JSON.stringify([...want].sort());
   }, names);
+}
+
+// The axe-core accessibility audit (npm axe-core) run inside the page:
+// WCAG 2.1 A and AA rules plus best practices. Resolves with the
+// violations of impact "serious" or "critical", each as
+// { id, impact, help, nodes: [html snippets] } (empty when the page passes).
+const axeSource = readFileSync(path.join(repoRoot, 'tests', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+export async function axeAudit(page) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const res = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return res.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.html),
+    }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -118,3 +118,43 @@ export async function poll(fn, { timeout = 10000, interval = 250, what }) {
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+// What a page receives, per owner (participant id): audio bytesReceived
+// and video framesDecoded.
+export async function received(page) {
+  const out = { audio: {}, video: {} };
+  for (const s of await inboundRtp(page)) {
+    if (s.kind === 'audio') out.audio[s.owner] = (out.audio[s.owner] || 0) + (s.bytesReceived || 0);
+    if (s.kind === 'video') out.video[s.owner] = (out.video[s.owner] || 0) + (s.framesDecoded || 0);
+  }
+  return out;
+}
+
+// Waits until page's kind ('audio' bytes / 'video' frames) from owner grew
+// by more than `by` (within timeout).
+export async function waitGrows(page, kind, owner, { by = 0, what, timeout = 10000 } = {}) {
+  const first = (await received(page))[kind][owner] || 0;
+  return poll(async () => {
+    const now = (await received(page))[kind][owner] || 0;
+    return { ok: now > first + by, first, now };
+  }, { what: what || `${kind} from ${owner} grows`, timeout });
+}
+
+// Waits until page's kind from owner has not grown for quietMs, then checks
+// it stays so for another quietMs (it really stopped, not a pause).
+export async function waitStops(page, kind, owner, { quietMs = 1500, what, timeout = 10000 } = {}) {
+  let prev = -1;
+  let since = 0;
+  const res = await poll(async () => {
+    const now = (await received(page))[kind][owner] || 0;
+    if (now !== prev) {
+      prev = now;
+      since = Date.now();
+    }
+    return { ok: Date.now() - since >= quietMs, now };
+  }, { interval: 250, what: what || `${kind} from ${owner} stops`, timeout });
+  await new Promise((r) => setTimeout(r, quietMs));
+  const later = (await received(page))[kind][owner] || 0;
+  assert.equal(later, res.now, `${what || kind}: it grew again (${res.now} -> ${later})`);
+  return res.now;
+}
