@@ -1,11 +1,13 @@
 /* The `aula` command.
  *
  *   aula serve [--config FILE] [--name value ...]   run a node
+ *   aula mail-test --to ADDRESS [flags]            check the e-mail settings
  *   aula version
  *   aula help
  */
 #include "core/config.h"
 #include "core/log.h"
+#include "event/mail_test.h"
 #include "server/server.h"
 
 #include <signal.h>
@@ -25,6 +27,8 @@ static void usage(FILE *f)
             "aula %s: meetings, webinars and online classes in the browser.\n\n"
             "Usage:\n"
             "  aula serve [flags]   start a node (aula serve --help lists the settings)\n"
+            "  aula mail-test --to ADDRESS [flags]\n"
+            "                       send a test e-mail through smtp_url\n"
             "  aula version         print the version\n"
             "  aula help            this text\n",
             AULA_VERSION);
@@ -78,6 +82,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "serve") == 0)
         return serve(argc - 2, argv + 2);
+    if (strcmp(argv[1], "mail-test") == 0)
+        return aula_mail_test_main(argc - 2, argv + 2, environ);
     fprintf(stderr, "aula: unknown command \"%s\"\n\n", argv[1]);
     usage(stderr);
     return 2;

@@ -524,7 +524,7 @@ static void on_timer_closed(uv_handle_t *h)
 /* Frees m once the delivery in flight (if any) has come back. */
 static void maybe_free(aula_mailer *m)
 {
-    if (m->in_flight)
+    if (m->in_flight || uv_is_closing((uv_handle_t *)&m->retry_timer))
         return;
     uv_close((uv_handle_t *)&m->retry_timer, on_timer_closed);
 }

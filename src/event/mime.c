@@ -300,8 +300,9 @@ static void body_entity(aula_buf *out, const aula_mail_msg *m, const char *uniqu
         text_part(out, "plain", m->text);
         return;
     }
-    aula_buf_printf(out, "Content-Type: multipart/alternative; boundary=\"=_aula_%s_alt\"\r\n\r\n",
-                    unique);
+    /* Folded: with a 32-character unique the boundary alone is long. */
+    aula_buf_printf(
+        out, "Content-Type: multipart/alternative;\r\n boundary=\"=_aula_%s_alt\"\r\n\r\n", unique);
     aula_buf_printf(out, "--=_aula_%s_alt\r\n", unique);
     text_part(out, "plain", m->text);
     aula_buf_printf(out, "--=_aula_%s_alt\r\n", unique);
@@ -376,7 +377,7 @@ int aula_mail_compose(const aula_mail_msg *m, aula_buf *out, char *why, size_t w
         body_entity(out, m, unique);
         return 0;
     }
-    aula_buf_printf(out, "Content-Type: multipart/mixed; boundary=\"=_aula_%s_mix\"\r\n\r\n",
+    aula_buf_printf(out, "Content-Type: multipart/mixed;\r\n boundary=\"=_aula_%s_mix\"\r\n\r\n",
                     unique);
     aula_buf_printf(out, "--=_aula_%s_mix\r\n", unique);
     body_entity(out, m, unique);
