@@ -139,10 +139,9 @@ export class Connection {
     this.saved.name = name;
     const reuse = this.token && tokenClaims(this.token)?.name === name ? this.token : undefined;
     const hasRoute = await this.fetchToken({ name, password, hostKey: this.saved.hostKey, token: reuse });
-    if (!hasRoute) {
-      this.saved.token = null;
-      this.saved.legacy = true;
-    }
+    // An aula without the join route: a token we already hold (from
+    // before) still joins; else join by name.
+    if (!hasRoute) this.saved.legacy = !this.token;
     this.save();
     await this.open({ reconnect: false });
   }
