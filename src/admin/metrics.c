@@ -123,6 +123,23 @@ static void render_workers(const aula_node_status *st, aula_buf *out)
                             (unsigned long long)st->workers[i].load.dropped[r]);
 }
 
+static void render_mail(const aula_mailer_stats *ms, aula_buf *out)
+{
+    family(out, "aula_mail_sent_total", "counter", "E-mails an SMTP server took.");
+    aula_buf_printf(out, "aula_mail_sent_total %llu\n", (unsigned long long)ms->sent);
+    family(out, "aula_mail_failed_total", "counter",
+           "E-mails given up on: refused for good, or retries used up.");
+    aula_buf_printf(out, "aula_mail_failed_total %llu\n", (unsigned long long)ms->failed);
+    family(out, "aula_mail_dropped_total", "counter",
+           "E-mails dropped because the queue was full.");
+    aula_buf_printf(out, "aula_mail_dropped_total %llu\n", (unsigned long long)ms->dropped);
+    family(out, "aula_mail_retries_total", "counter",
+           "Delivery attempts repeated after a temporary failure.");
+    aula_buf_printf(out, "aula_mail_retries_total %llu\n", (unsigned long long)ms->retried);
+    family(out, "aula_mail_queued", "gauge", "E-mails waiting or being delivered.");
+    aula_buf_printf(out, "aula_mail_queued %zu\n", ms->queued);
+}
+
 void aula_metrics_render(const aula_http_metrics *m, const aula_node_status *st, aula_buf *out)
 {
     family(out, "aula_http_requests_total", "counter",
@@ -146,6 +163,8 @@ void aula_metrics_render(const aula_http_metrics *m, const aula_node_status *st,
     family(out, "aula_chat_messages_total", "counter", "Chat lines stored since start.");
     aula_buf_printf(out, "aula_chat_messages_total %llu\n", (unsigned long long)st->chat_messages);
     render_workers(st, out);
+    if (st->mail)
+        render_mail(st->mail, out);
     family(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent.");
     aula_buf_printf(out, "process_cpu_seconds_total %.2f\n", process_cpu_seconds());
     family(out, "process_resident_memory_bytes", "gauge", "Resident memory size.");

@@ -8,6 +8,7 @@
 #define AULA_ADMIN_METRICS_H
 
 #include "core/buf.h"
+#include "event/mailer.h"
 #include "sfu/worker.h"
 
 #include <stddef.h>
@@ -40,7 +41,8 @@ typedef struct aula_node_status {
     int store_ok;
     const aula_worker_status *workers;
     size_t n_workers;
-    double start_time; /* seconds since the epoch */
+    double start_time;             /* seconds since the epoch */
+    const aula_mailer_stats *mail; /* borrowed; NULL: no mailer, no e-mail series */
 } aula_node_status;
 
 /* A worker is healthy when it answered a ping within this time. */
