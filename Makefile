@@ -1,6 +1,6 @@
 # The README's two commands, plus shortcuts. The scripts do the work, so
 # they also run where make is not installed.
-.PHONY: run test unit fuzz integration e2e check-format format clean
+.PHONY: run test unit fuzz integration e2e check-format format clean bench
 
 run:
 	scripts/run.sh
@@ -10,6 +10,11 @@ test:
 
 unit fuzz integration e2e:
 	scripts/test.sh $@
+
+# The media benchmark against Janus (docs/performance.md); BENCH_FULL=1 for
+# the full table.
+bench:
+	scripts/bench.sh
 
 check-format:
 	scripts/test.sh format

@@ -5,6 +5,8 @@
 #   scripts/deps.sh          build and run dependencies
 #   scripts/deps.sh test     also what the test suite needs (clang, Chromium,
 #                            Node.js and the npm packages under tests/)
+#   scripts/deps.sh bench    also what scripts/bench.sh needs (ffmpeg for the
+#                            test stream, Janus for the baseline, perf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,11 +14,15 @@ build_pkgs=(build-essential pkg-config meson ninja-build
     libuv1-dev libssl-dev libsqlite3-dev libjansson-dev
     libwslay-dev libhttp-parser-dev libsrtp2-dev libcurl4-openssl-dev libjwt-dev libargon2-dev)
 test_pkgs=(libcmocka-dev clang clang-format libclang-rt-14-dev chromium curl openssl python3-aiosmtpd)
+bench_pkgs=(ffmpeg janus iproute2 util-linux curl python3 linux-perf)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = test ]; then
     want+=("${test_pkgs[@]}")
     command -v node >/dev/null 2>&1 || want+=(nodejs npm)
+fi
+if [ "${1:-}" = bench ]; then
+    want+=("${bench_pkgs[@]}")
 fi
 
 missing=()

@@ -106,6 +106,11 @@ struct hammer {
     size_t n_clients;
     bool measuring;
     uint64_t nack_sent, nack_rtx;
+    /* Janus: the connection that created the room (owned), and what to
+     * call when it is ready. */
+    hm_client *prep;
+    bool debug; /* HAMMER_DEBUG=1: print signaling */
+    void (*prep_done)(hammer *h, int err);
 };
 
 /* ---- client.c: SDP, publishing, receiving ---- */

@@ -202,6 +202,8 @@ static void on_tick(uv_timer_t *t)
             hm_client_tick(h->clients[i], now_ms, now_ns);
         hm_sig_tick(h->clients[i], now_ms);
     }
+    if (h->prep)
+        hm_sig_tick(h->prep, now_ms);
     switch (r->ph) {
     case PH_PREPARE:
         break;
@@ -369,6 +371,7 @@ int main(int argc, char **argv)
         aula_dtls_identity_create(&h->identity) != 0)
         return 1;
     h->loop = uv_default_loop();
+    h->debug = getenv("HAMMER_DEBUG") != NULL;
     hm_hist_init(&h->delay_us, 10, 20000);
     hm_hist_init(&h->join_ms, 1, 20000);
     h->clients = aula_calloc((size_t)(h->opt.publishers + h->opt.viewers), sizeof *h->clients);

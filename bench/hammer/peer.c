@@ -33,7 +33,7 @@ struct hm_peer {
     state st;
     bool destroyed;
     struct sockaddr_in remote;
-    char ufrag[9], pwd[25];
+    char ufrag[17], pwd[33]; /* 8 and 16 random bytes in hex */
     char username[160];
     char remote_pwd[260];
     char remote_fp[AULA_DTLS_FINGERPRINT_SIZE];
@@ -41,6 +41,7 @@ struct hm_peer {
     uint64_t next_check_ms, started_ms;
     uint16_t port;
     bool dtls_client_role;
+    bool debug; /* HAMMER_DEBUG: trace ICE and DTLS */
 };
 
 static uint64_t now_ms(const hm_peer *p)
@@ -64,6 +65,8 @@ static void fail(hm_peer *p, const char *why)
 {
     if (p->st == ST_FAILED)
         return;
+    if (p->debug)
+        fprintf(stderr, "peer %u: failed: %s\n", p->port, why);
     p->st = ST_FAILED;
     uv_timer_stop(&p->timer);
     if (p->cb.on_failed)
@@ -121,7 +124,20 @@ static void drain_dtls(hm_peer *p)
 static void on_stun(hm_peer *p, const uint8_t *buf, size_t len)
 {
     aula_stun_msg m;
-    if (aula_stun_parse(&m, buf, len) != 0 || memcmp(m.txid, p->txid, sizeof p->txid) != 0)
+    if (aula_stun_parse(&m, buf, len) != 0)
+        return;
+    if (m.type == AULA_STUN_BINDING_REQUEST) {
+        /* Some ICE-lite servers (libnice's, under Janus) check the pair
+         * themselves too before they start DTLS: answer like a full agent. */
+        uint8_t out[256];
+        size_t n;
+        if (aula_stun_check_integrity(&m, p->pwd) == 0 &&
+            aula_stun_build_binding_success(out, sizeof out, &n, m.txid,
+                                            (const struct sockaddr *)&p->remote, p->pwd) == 0)
+            send_raw(p, out, n);
+        return;
+    }
+    if (memcmp(m.txid, p->txid, sizeof p->txid) != 0)
         return;
     if (m.type == AULA_STUN_BINDING_ERROR) {
         fail(p, "ice check refused");
@@ -182,6 +198,9 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct so
         return;
     uint8_t *d = (uint8_t *)buf->base;
     size_t len = (size_t)n;
+    if (p->debug && d[0] < 128)
+        fprintf(stderr, "peer %u: %zu bytes, first byte %u, state %d\n", p->port, len, d[0],
+                p->st);
     if (p->totals) {
         p->totals->rx_packets++;
         p->totals->rx_bytes += len;
@@ -222,8 +241,9 @@ hm_peer *hm_peer_create(uv_loop_t *loop, aula_dtls_identity *identity, const cha
     p->ud = ud;
     p->id = identity;
     p->totals = totals;
+    p->debug = getenv("HAMMER_DEBUG") != NULL;
     aula_random_hex(p->ufrag, 8);
-    aula_random_hex(p->pwd, 24);
+    aula_random_hex(p->pwd, 16);
     struct sockaddr_in a;
     uv_ip4_addr(bind_ip, 0, &a);
     if (uv_udp_init_ex(loop, &p->udp, AF_INET | UV_UDP_RECVMMSG) != 0) {
@@ -287,6 +307,9 @@ int hm_peer_start(hm_peer *p, const char *ip, uint16_t port, const char *ufrag, 
     p->started_ms = now_ms(p);
     p->next_check_ms = 0;
     uv_timer_start(&p->timer, on_tick, 0, TICK_MS);
+    if (p->debug)
+        fprintf(stderr, "peer %u: checks to %s:%u, dtls %s\n", p->port, ip, port,
+                dtls_client ? "client" : "server");
     return 0;
 }
 

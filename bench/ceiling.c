@@ -1,0 +1,163 @@
+/* aula-ceiling: this machine's limit for forwarding on one core, the
+ * per-packet work an SFU cannot avoid: copy a 1,200-byte RTP packet,
+ * SRTP-protect it with AEAD_AES_128_GCM, and send it to loopback in
+ * batches of 64 with sendmmsg. A thread on another CPU drains the sink
+ * socket so the kernel does the full receive path, as it would for a
+ * viewer. Prints one JSON line: {"pps_per_core": N, ...}.
+ *
+ *   aula-ceiling [--seconds S] [--sink-cpu N] [--only srtp|send]
+ *   (pin it with taskset) */
+#include "rtc/srtp.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PKT 1200
+#define BATCH 64
+
+typedef struct sink {
+    int fd;
+    int cpu;
+    atomic_bool stop;
+    uint64_t received;
+} sink;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *drain(void *arg)
+{
+    sink *s = arg;
+    if (s->cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(s->cpu, &set);
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
+    static uint8_t bufs[BATCH][2048];
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+        iov[i] = (struct iovec){bufs[i], sizeof bufs[i]};
+        msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+    }
+    struct timespec timeout = {0, 100 * 1000 * 1000};
+    while (!atomic_load(&s->stop)) {
+        int n = recvmmsg(s->fd, msgs, BATCH, MSG_WAITFORONE, &timeout);
+        if (n > 0)
+            s->received += (uint64_t)n;
+    }
+    return NULL;
+}
+
+static int udp_socket(struct sockaddr_in *addr, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    addr->sin_family = AF_INET;
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr->sin_port = 0;
+    socklen_t len = sizeof *addr;
+    if (fd < 0 || bind(fd, (struct sockaddr *)addr, len) != 0 ||
+        getsockname(fd, (struct sockaddr *)addr, &len) != 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct timeval tv = {0, 100000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = 2;
+    int sink_cpu = -1;
+    bool do_srtp = true, do_send = true;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--seconds") == 0)
+            seconds = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--sink-cpu") == 0)
+            sink_cpu = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--only") == 0) {
+            /* Measures one half of the work: "srtp" or "send". */
+            do_srtp = strcmp(argv[i + 1], "send") != 0;
+            do_send = strcmp(argv[i + 1], "srtp") != 0;
+        }
+    }
+    aula_srtp_keys keys = {.key_len = 16, .salt_len = 12};
+    for (size_t i = 0; i < 16; i++)
+        keys.server_key[i] = keys.client_key[i] = (uint8_t)(i * 7 + 1);
+    aula_srtp *srtp;
+    if (aula_srtp_create(AULA_SRTP_AEAD_AES_128_GCM, &keys, AULA_SRTP_ROLE_SERVER, &srtp) != 0)
+        return 1;
+    struct sockaddr_in to, from;
+    sink s = {.fd = udp_socket(&to, 8 << 20), .cpu = sink_cpu};
+    int out = udp_socket(&from, 1 << 20);
+    if (s.fd < 0 || out < 0)
+        return 1;
+    pthread_t th;
+    pthread_create(&th, NULL, drain, &s);
+
+    uint8_t original[PKT];
+    memset(original, 0x5a, sizeof original);
+    original[0] = 0x80;
+    original[1] = 96;
+    static uint8_t bufs[BATCH][PKT + AULA_SRTP_MAX_TRAILER];
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    uint64_t sent = 0, refused = 0;
+    uint16_t seq = 0;
+    double t0 = now_s(), c0 = cpu_s();
+    while (now_s() - t0 < seconds) {
+        for (int i = 0; i < BATCH; i++) {
+            /* The copy and the header rewrite every forwarded packet gets. */
+            memcpy(bufs[i], original, PKT);
+            bufs[i][2] = (uint8_t)(seq >> 8);
+            bufs[i][3] = (uint8_t)seq;
+            bufs[i][11] = (uint8_t)(i & 7); /* eight SSRCs: eight streams */
+            seq++;
+            size_t len = PKT;
+            if (do_srtp)
+                aula_srtp_protect_rtp(srtp, bufs[i], &len, sizeof bufs[i]);
+            iov[i] = (struct iovec){bufs[i], len};
+            msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &to,
+                                                   .msg_namelen = sizeof to,
+                                                   .msg_iov = &iov[i],
+                                                   .msg_iovlen = 1}};
+        }
+        int n = do_send ? sendmmsg(out, msgs, BATCH, 0) : BATCH;
+        sent += n > 0 ? (uint64_t)n : 0;
+        refused += n < BATCH ? (uint64_t)(BATCH - (n > 0 ? n : 0)) : 0;
+    }
+    double wall = now_s() - t0, cpu = cpu_s() - c0;
+    atomic_store(&s.stop, true);
+    pthread_join(th, NULL);
+    const char *work = !do_send ? "copy+srtp" : !do_srtp ? "copy+sendmmsg" : "copy+srtp+sendmmsg";
+    printf("{\"work\":\"%s\",\"profile\":\"AEAD_AES_128_GCM\",\"packet_bytes\":%d,"
+           "\"pps_per_core\":%.0f,\"sent\":%llu,\"received\":%llu,\"cpu\":%.2f,"
+           "\"wall\":%.2f}\n",
+           work, PKT, (double)sent / cpu, (unsigned long long)sent, (unsigned long long)s.received,
+           cpu, wall);
+    aula_srtp_destroy(srtp);
+    return 0;
+}

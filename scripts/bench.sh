@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The media benchmark: aula against Janus, side by side, on this machine.
+#
+#   scripts/bench.sh            short run (under 3 minutes): a few rows
+#   scripts/bench.sh --full     the full table (also BENCH_FULL=1)
+#
+# Builds build-bench (aula and bench/aula-hammer), makes a VP8 + Opus test
+# stream with ffmpeg (cached in bench/.cache), creates a network namespace
+# with an interface of its own (Janus's ICE library ignores "lo"),
+# and inside it runs each row: a fresh server pinned to CPU 0, the load
+# generator pinned to CPU 1, one JSON line of results per row. Then the
+# forwarding ceiling of this machine and the table. Nothing leaves the
+# namespace. docs/performance.md explains the method.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NS_ADDR=10.203.0.1
+IFACE=bench0
+FULL=0
+[ "${1:-}" = --full ] && FULL=1
+[ "${BENCH_FULL:-0}" = 1 ] && FULL=1
+
+if [ "${BENCH_INNER:-}" != 1 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bench: needs root (network namespace, CPU pinning)" >&2
+        exit 1
+    fi
+    scripts/deps.sh bench
+    if [ ! -f build-bench/build.ninja ]; then
+        # werror off: a newer GCC warns in code this script does not own.
+        meson setup build-bench --buildtype=debugoptimized -Dwerror=false >/dev/null
+    fi
+    ninja -C build-bench >/dev/null
+    mkdir -p bench/.cache
+    if [ ! -s bench/.cache/video.ivf ]; then
+        echo "bench: encoding the test stream (VP8 1 Mbit/s, Opus 48 kbit/s, 20 s)"
+        ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 20 \
+            -c:v libvpx -b:v 1M -minrate 1M -maxrate 1M -bufsize 500k -g 60 \
+            -deadline realtime -cpu-used 8 -error-resilient 1 bench/.cache/video.ivf
+        ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=frequency=440:sample_rate=48000 \
+            -t 20 -c:a libopus -b:a 48k -frame_duration 20 -application voip bench/.cache/audio.ogg
+    fi
+    ns="aula-bench-$$"
+    ip netns add "$ns"
+    trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+    ip -n "$ns" link set lo up
+    # A veth pair with both ends inside (this kernel has no dummy driver):
+    # an address that is not loopback, reachable only inside the namespace.
+    ip -n "$ns" link add "$IFACE" type veth peer name "${IFACE}p"
+    ip -n "$ns" addr add "$NS_ADDR/24" dev "$IFACE"
+    ip -n "$ns" link set "$IFACE" up
+    ip -n "$ns" link set "${IFACE}p" up
+    BENCH_INNER=1 BENCH_FULL=$FULL ip netns exec "$ns" "$0"
+    exit
+fi
+
+# ---- inside the namespace ----
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+tmp=$(mktemp -d /tmp/aula-bench.XXXXXX)
+results="$tmp/results.jsonl"
+server_pid=
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [ "$FULL" = 1 ]; then
+    duration=30
+    webinar_sizes=(100 250 500 1000 2000 4000 8000)
+else
+    duration=6
+    webinar_sizes=(100 500)
+fi
+hammer=build-bench/bench/aula-hammer
+media=(--video bench/.cache/video.ivf --audio bench/.cache/audio.ogg)
+
+# Waits until something accepts TCP connections on $1:$2 (the server is up).
+wait_port() {
+    for _ in $(seq 200); do
+        (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+        kill -0 "$server_pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+start_aula() {
+    rm -rf "$tmp/aula-data"
+    setsid taskset -c 0 build-bench/aula serve --http-port 18080 --media-port 41000 \
+        --workers 1 --data-dir "$tmp/aula-data" --log-level warn >"$tmp/aula.log" 2>&1 &
+    server_pid=$!
+    wait_port 127.0.0.1 18080
+    room=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"title":"bench"}' \
+        http://127.0.0.1:18080/api/v1/rooms | sed 's/.*"id":"\([^"]*\)".*/\1/')
+    target=(--server aula --ip 127.0.0.1 --port 18080 --room "$room")
+}
+
+start_janus() {
+    local d="$tmp/janus"
+    rm -rf "$d" && mkdir -p "$d"
+    for f in bench/janus/*.jcfg.in; do
+        sed -e "s|@DIR@|$d|; s|@IFACE@|$IFACE|; s|@PORT@|18188|; s|@IP@|$NS_ADDR|" "$f" \
+            >"$d/$(basename "$f" .in)"
+    done
+    setsid taskset -c 0 janus -F "$d" -C "$d/janus.jcfg" -o >"$tmp/janus.log" 2>&1 &
+    server_pid=$!
+    wait_port "$NS_ADDR" 18188
+    target=(--server janus --ip "$NS_ADDR" --port 18188 --room 4242)
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+}
+
+# run_row SERVER ARGS...: one row of the table, appended to $results.
+run_row() {
+    local server=$1
+    shift
+    "start_$server" || { echo "bench: $server did not start" >&2; cat "$tmp/$server.log" >&2; return 1; }
+    local line
+    line=$(taskset -c 1 "$hammer" "${target[@]}" "${media[@]}" --duration "$duration" \
+        --server-pid "$server_pid" "$@" 2>>"$tmp/hammer.log") || line=
+    stop_server
+    if [ -z "$line" ]; then
+        echo "bench: $server $* gave no result" >&2
+        tail -5 "$tmp/hammer.log" >&2
+        return 1
+    fi
+    echo "$line" >>"$results"
+    echo "  $server $*: $(echo "$line" | sed 's/.*"viewers_per_core":\([0-9]*\).*"loss_pct":\([0-9.]*\).*/\1 viewers per core, loss \2 %/')"
+}
+
+echo "bench: forwarding ceiling of this machine (SRTP AEAD_AES_128_GCM + sendmmsg, one core)"
+taskset -c 0 build-bench/bench/aula-ceiling --seconds 2 --sink-cpu 1 >"$tmp/ceiling.json"
+cat "$tmp/ceiling.json"
+
+for server in aula janus; do
+    echo "bench: $server, webinar (1 publisher, N viewers), ${duration} s measured per row"
+    for n in "${webinar_sizes[@]}"; do
+        # 100 viewers join at once (the join-time target); bigger rows ramp up.
+        run_row "$server" --viewers "$n" --ramp $((n <= 100 ? 100000 : 500)) || break
+        loss=$(tail -1 "$results" | sed 's/.*"loss_pct":\([0-9.]*\).*/\1/')
+        # The ramp stops once a row loses more than 0.5 %.
+        awk -v l="$loss" 'BEGIN { exit !(l > 0.5) }' && break
+    done
+    echo "bench: $server, meeting (10 publishers, each watching the other 9)"
+    run_row "$server" --meeting 10 || true
+done
+
+/usr/bin/python3 bench/table.py "$tmp/ceiling.json" "$results"
