@@ -4,6 +4,7 @@
  * fake send callback instead of going to a worker thread. */
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "room/host_controls.h"
 #include "room/media_signaling.h"
 #include "room/room.h"
 #include "rtc/sdp.h"
@@ -625,6 +626,92 @@ static void restart_rebinds_producers(void **state)
     aula_participant_leave(pb, 2);
 }
 
+/* The last PRODUCER_PAUSE sent for producer id: 1 paused, 0 resumed, -1
+ * none. */
+static int last_pause(const fixture *f, uint64_t id)
+{
+    int v = -1;
+    for (size_t i = 0; i < f->n_sent; i++)
+        if (f->sent[i].type == AULA_MEDIA_PRODUCER_PAUSE && f->sent[i].u.target.id == id)
+            v = f->sent[i].u.target.paused;
+    return v;
+}
+
+/* A host mutes Ala's microphone: her audio producer pauses on the worker,
+ * she cannot resume it herself until the host allows, and a new media
+ * peer of hers (a reconnection) starts with it paused. */
+static void host_mute_pauses_and_holds(void **state)
+{
+    fixture *f = *state;
+    inbox h = {0}, a = {0};
+    aula_participant *host = NULL, *pa = NULL;
+    aula_entry eh = {"00000000000000a1", "Teacher", AULA_ROLE_HOST};
+    aula_entry ea = {"00000000000000b1", "Ala", AULA_ROLE_PARTICIPANT};
+    assert_int_equal(aula_rooms_enter(f->rooms, "abc-defg-hjk", &eh, &sink, &h, 1, &host, NULL), 0);
+    assert_int_equal(aula_rooms_enter(f->rooms, "abc-defg-hjk", &ea, &sink, &a, 1, &pa, NULL), 0);
+    aula_media_peer *ma = aula_media_peer_create(f->ms, pa);
+    aula_rpc_error err = {0};
+    json_t *params = sdp_params("chrome_av_sendonly.sdp");
+    json_decref(aula_media_publish(ma, params, &err));
+    json_decref(params);
+    uint64_t audio_id = 0, video_id = 0;
+    for (size_t i = 0; i < f->n_sent; i++)
+        if (f->sent[i].type == AULA_MEDIA_PRODUCER_ADD) {
+            if (f->sent[i].u.producer_add.kind == AULA_MEDIA_AUDIO)
+                audio_id = f->sent[i].u.producer_add.producer_id;
+            else
+                video_id = f->sent[i].u.producer_add.producer_id;
+        }
+    assert_true(audio_id && video_id);
+
+    char why[128];
+    aula_actor by = {AULA_ROLE_HOST, "00000000000000a1"};
+    assert_int_equal(aula_host_mute(f->rooms, "abc-defg-hjk", &by, "00000000000000b1",
+                                    AULA_TRACK_AUDIO, 0, why, sizeof why),
+                     0);
+    /* The session's force_pause sink does this: */
+    int states = h.media_state;
+    aula_media_force_pause(ma, AULA_TRACK_AUDIO);
+    assert_int_equal(last_pause(f, audio_id), 1);
+    assert_int_equal(last_pause(f, video_id), -1);
+    assert_int_equal(h.media_state, states + 1);
+    assert_non_null(strstr(h.last, "\"audio_muted_by_host\":true"));
+
+    params = json_pack("{s:s,s:b}", "kind", "audio", "paused", 0);
+    assert_null(aula_media_pause(ma, params, &err));
+    assert_int_equal(err.code, AULA_RPC_FORBIDDEN);
+    assert_string_equal(err.message,
+                        "a host has muted your microphone; raise your hand to ask to speak");
+    assert_int_equal(last_pause(f, audio_id), 1);
+
+    /* A reconnection's new peer starts with the microphone paused. */
+    aula_media_peer *again = aula_media_peer_create(f->ms, pa);
+    params = json_pack("{s:s,s:b}", "kind", "video", "paused", 0);
+    json_t *st = aula_media_pause(again, params, &err);
+    json_decref(params);
+    assert_non_null(st);
+    assert_true(json_is_true(json_object_get(st, "audio_muted_by_host")));
+    json_decref(st);
+    aula_media_peer_destroy(again);
+
+    /* Allowed: she may turn it on, which ends the host mute. */
+    assert_int_equal(aula_host_mute(f->rooms, "abc-defg-hjk", &by, "00000000000000b1",
+                                    AULA_TRACK_AUDIO, 1, why, sizeof why),
+                     0);
+    params = json_pack("{s:s,s:b}", "kind", "audio", "paused", 0);
+    st = aula_media_pause(ma, params, &err);
+    json_decref(params);
+    assert_non_null(st);
+    assert_true(json_is_true(json_object_get(st, "audio")));
+    assert_true(json_is_false(json_object_get(st, "audio_muted_by_host")));
+    json_decref(st);
+    assert_int_equal(last_pause(f, audio_id), 0);
+
+    aula_media_peer_destroy(ma);
+    aula_participant_leave(pa, 2);
+    aula_participant_leave(host, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +720,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(subscribe_answer_and_leave, setup, teardown),
         cmocka_unit_test_setup_teardown(h264_when_vp8_is_not_offered, setup, teardown),
         cmocka_unit_test_setup_teardown(restart_rebinds_producers, setup, teardown),
+        cmocka_unit_test_setup_teardown(host_mute_pauses_and_holds, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
