@@ -30,6 +30,7 @@
     X(STR, log_level, "info", "debug, info, warn, error or off")                                   \
     X(INT, http_max_header, "16384", "largest request line plus headers, in bytes (431 above)")    \
     X(INT, http_max_body, "1048576", "largest request body, in bytes (413 above)")                 \
+    X(INT, file_max_bytes, "52428800", "largest file a host may upload, in bytes (413 above)")     \
     X(INT, http_request_timeout, "10000", "ms to receive a whole request (408 after)")             \
     X(INT, http_idle_timeout, "30000", "ms an idle keep-alive connection is kept")                 \
     X(INT, http_max_connections, "10000", "open HTTP and WebSocket connections at most")           \
