@@ -305,6 +305,16 @@ int aula_config_validate(const aula_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "http_max_header and ws_max_message must be at least 1024 bytes");
         return AULA_EINVAL;
     }
+    if (*cfg->jwt_secret != '\0' && strlen(cfg->jwt_secret) < 32) {
+        snprintf(err, errlen,
+                 "jwt_secret must be at least 32 characters (or empty for a random "
+                 "one kept in data_dir)");
+        return AULA_EINVAL;
+    }
+    if (cfg->join_token_ttl < 1000) {
+        snprintf(err, errlen, "join_token_ttl must be at least 1000 ms");
+        return AULA_EINVAL;
+    }
     if (*cfg->data_dir == '\0') {
         snprintf(err, errlen, "data_dir must not be empty");
         return AULA_EINVAL;

@@ -23,6 +23,8 @@
     X(STR, tls_cert, "", "PEM certificate file: serve HTTPS and WSS (needs tls_key)")              \
     X(STR, tls_key, "", "PEM private key file for tls_cert")                                       \
     X(STR, data_dir, "aula-data", "folder for the database and files (created on start)")          \
+    X(STR, jwt_secret, "", "join token secret, 32+ chars (default: random, kept in data_dir)")     \
+    X(INT, join_token_ttl, "900000", "ms a join token stays valid (pages refresh theirs)")         \
     X(STR, web_dir, "", "folder of the web client (default: the one built in)")                    \
     X(STR, media_host, "127.0.0.1", "address media workers bind their UDP ports to")               \
     X(INT, media_port, "40000", "UDP port of the first media worker; worker i uses port + i")      \

@@ -1,7 +1,9 @@
 #include "server/routes.h"
 
 #include "core/buf.h"
+#include "core/error.h"
 #include "http/static_files.h"
+#include "room/host_api.h"
 
 #include <string.h>
 
@@ -48,19 +50,89 @@ static void handle_health(aula_routes *r, aula_http_request *req)
     aula_buf_deinit(&b);
 }
 
+/* Routes /api/v1/auth/...; returns the route label. */
+static const char *route_auth(aula_routes *r, aula_http_request *req, const char *rest)
+{
+    if (strcmp(rest, "signup") == 0) {
+        if (method_allowed(req, "POST"))
+            aula_auth_api_signup(&r->auth, req);
+        return "/api/v1/auth/signup";
+    }
+    if (strcmp(rest, "login") == 0) {
+        if (method_allowed(req, "POST"))
+            aula_auth_api_login(&r->auth, req);
+        return "/api/v1/auth/login";
+    }
+    if (strcmp(rest, "logout") == 0) {
+        if (method_allowed(req, "POST"))
+            aula_auth_api_logout(&r->auth, req);
+        return "/api/v1/auth/logout";
+    }
+    if (strcmp(rest, "me") == 0) {
+        if (method_allowed(req, "GET"))
+            aula_auth_api_me(&r->auth, req);
+        return "/api/v1/auth/me";
+    }
+    aula_http_respond_error(req, 404, "no such API route");
+    return "/api/other";
+}
+
+/* Routes /api/v1/rooms/{id}[/...]; rest starts at {id}. */
+static const char *route_room(aula_routes *r, aula_http_request *req, const char *rest)
+{
+    char id[64];
+    const char *slash = strchr(rest, '/');
+    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+    if (n == 0 || n >= sizeof id) {
+        aula_http_respond_error(req, 404, "room not found");
+        return "/api/v1/rooms/{id}";
+    }
+    memcpy(id, rest, n);
+    id[n] = '\0';
+    if (!slash) {
+        if (method_allowed(req, "GET"))
+            aula_room_api_get(&r->api, req, id);
+        return "/api/v1/rooms/{id}";
+    }
+    if (strcmp(slash + 1, "join") == 0) {
+        if (method_allowed(req, "POST"))
+            aula_room_api_join(&r->api, req, id);
+        return "/api/v1/rooms/{id}/join";
+    }
+    if (aula_host_api_handle(&r->api, req, id, slash + 1) == 0)
+        return "/api/v1/rooms/{id}/host";
+    aula_http_respond_error(req, 404, "no such API route");
+    return "/api/other";
+}
+
+/* Which API routes act on the session cookie and so need the CSRF token
+ * on state-changing methods. Not the host actions (they act on the bearer
+ * join token and ignore the cookie) and not join: it changes nothing on
+ * the account, and its answer (the token) cannot be read by another site,
+ * so a room page need not fetch the CSRF token before joining. */
+static int needs_csrf(const char *rest)
+{
+    return strncmp(rest, "rooms/", 6) != 0;
+}
+
 /* Routes /api/v1/...; returns the route label. */
 static const char *route_api(aula_routes *r, aula_http_request *req, const char *rest)
 {
+    if (aula_auth_gate(&r->auth, req, needs_csrf(rest)) != 0)
+        return "/api/v1/gate";
+    if (strncmp(rest, "auth/", 5) == 0)
+        return route_auth(r, req, rest + 5);
     if (strcmp(rest, "rooms") == 0) {
-        if (method_allowed(req, "POST"))
+        if (is(req, "POST"))
             aula_room_api_create(&r->api, req);
+        else if (is(req, "GET") || is(req, "HEAD"))
+            aula_room_api_list(&r->api, req);
+        else
+            method_allowed(req, "GET, POST"); /* answers 405 */
         return "/api/v1/rooms";
     }
-    if (strncmp(rest, "rooms/", 6) == 0 && rest[6] && !strchr(rest + 6, '/')) {
-        if (method_allowed(req, "GET"))
-            aula_room_api_get(&r->api, req, rest + 6);
-        return "/api/v1/rooms/{id}";
-    }
+    if (strncmp(rest, "rooms/", 6) == 0)
+        return route_room(r, req, rest + 6);
     aula_http_respond_error(req, 404, "no such API route");
     return "/api/other";
 }

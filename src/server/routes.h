@@ -5,12 +5,14 @@
 #define AULA_SERVER_ROUTES_H
 
 #include "admin/metrics.h"
+#include "auth/auth_api.h"
 #include "http/http_server.h"
 #include "room/room_api.h"
 #include "room/signaling.h"
 
 typedef struct aula_routes {
-    aula_room_api api;
+    aula_auth_api auth;
+    aula_room_api api;          /* api.auth points at auth above */
     aula_signaling *signaling;  /* borrowed */
     aula_http_metrics *metrics; /* borrowed */
     const char *web_dir;        /* borrowed */

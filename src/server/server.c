@@ -1,6 +1,9 @@
 #include "server/server.h"
 
 #include "admin/metrics.h"
+#include "auth/join_key.h"
+#include "auth/join_token.h"
+#include "auth/login_limit.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -15,6 +18,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,16 +36,18 @@ typedef struct worker_slot {
 } worker_slot;
 
 struct aula_server {
-    uv_loop_t *loop;              /* borrowed */
-    const aula_config *cfg;       /* borrowed */
-    int *exit_status;             /* borrowed: 1 when start-up failed late */
-    aula_store *store;            /* owned */
-    aula_rooms *rooms;            /* owned */
-    aula_signaling *signaling;    /* owned */
-    aula_media_sig *media;        /* owned */
-    aula_dtls_identity *identity; /* owned; destroyed after the workers stop */
-    aula_http_metrics *metrics;   /* owned */
-    aula_http_server *http;       /* owned; NULL once closed */
+    uv_loop_t *loop;               /* borrowed */
+    const aula_config *cfg;        /* borrowed */
+    int *exit_status;              /* borrowed: 1 when start-up failed late */
+    aula_store *store;             /* owned */
+    aula_rooms *rooms;             /* owned */
+    aula_signaling *signaling;     /* owned */
+    aula_media_sig *media;         /* owned */
+    aula_dtls_identity *identity;  /* owned; destroyed after the workers stop */
+    aula_join_signer *signer;      /* owned: signs and checks join tokens */
+    aula_login_limit *login_limit; /* owned */
+    aula_http_metrics *metrics;    /* owned */
+    aula_http_server *http;        /* owned; NULL once closed */
     aula_routes routes;
     worker_slot *workers;              /* owned */
     aula_worker_status *worker_status; /* owned: one per slot, for /metrics */
@@ -203,6 +209,10 @@ static void release(aula_server *s)
     aula_http_metrics_destroy(s->metrics);
     aula_store_close(s->store);
     s->store = NULL;
+    aula_join_signer_destroy(s->signer);
+    s->signer = NULL;
+    aula_login_limit_destroy(s->login_limit);
+    s->login_limit = NULL;
     s->open_handles = 4;
     uv_close((uv_handle_t *)&s->ping_timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->shutdown_timer, on_handle_closed);
@@ -330,6 +340,23 @@ static int open_store(aula_server *s)
     return aula_store_sqlite_open(path, &s->store);
 }
 
+/* The join token signer, from jwt_secret or the key file in data_dir. */
+static int open_signer(aula_server *s)
+{
+    unsigned char *key = NULL;
+    size_t len = 0;
+    char err[512] = "";
+    int rc = aula_join_key_load(s->cfg->jwt_secret, s->cfg->data_dir, &key, &len, err, sizeof err);
+    if (rc != 0) {
+        AULA_LOG_ERROR("server", "cannot load the join token key", "err=\"%s\"", err);
+        return rc;
+    }
+    s->signer = aula_join_signer_create(key, len, s->cfg->join_token_ttl);
+    OPENSSL_cleanse(key, len);
+    aula_free(key);
+    return 0;
+}
+
 static int start_http(aula_server *s)
 {
     const aula_config *c = s->cfg;
@@ -395,11 +422,19 @@ static void init_control(aula_server *s)
                 .max_message_bytes = (size_t)s->cfg->ws_max_message,
                 .ping_interval_ms = (uint64_t)s->cfg->ws_ping_interval,
             },
+        .signer = s->signer,
     };
     s->signaling = aula_signaling_create(s->loop, s->rooms, &sc);
+    s->login_limit = aula_login_limit_create();
     s->routes = (aula_routes){
+        .auth = {.store = s->store,
+                 .limit = s->login_limit,
+                 .public_url = s->cfg->public_url,
+                 .tls = *s->cfg->tls_cert != '\0'},
         .api = {.store = s->store,
                 .rooms = s->rooms,
+                .signer = s->signer,
+                .auth = &s->routes.auth,
                 .public_url = s->cfg->public_url,
                 .tls = *s->cfg->tls_cert != '\0'},
         .signaling = s->signaling,
@@ -424,11 +459,14 @@ int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status,
     *exit_status = 0;
 
     int rc = open_store(s);
+    if (rc == 0)
+        rc = open_signer(s);
     if (rc == 0 && (rc = aula_srtp_global_init()) != 0)
         AULA_LOG_ERROR("server", "cannot initialise SRTP", "err=%s", aula_strerror(rc));
     if (rc == 0 && (rc = aula_dtls_identity_create(&s->identity)) != 0)
         AULA_LOG_ERROR("server", "cannot create the DTLS certificate", "err=%s", aula_strerror(rc));
     if (rc != 0) {
+        aula_join_signer_destroy(s->signer);
         aula_store_close(s->store);
         aula_free(s);
         return rc;

@@ -1,0 +1,43 @@
+/* Small helpers the JSON REST handlers share (auth_api, room_api,
+ * host_api): answering with a JSON body, reading a JSON object body, and
+ * the pieces of request headers they look at. Thread: the control thread. */
+#ifndef AULA_AUTH_API_JSON_H
+#define AULA_AUTH_API_JSON_H
+
+#include "http/http_server.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Answers with body as compact JSON (takes the reference to body) plus the
+ * extra headers (may be NULL when n is 0). */
+void aula_api_respond_json(aula_http_request *req, int status, json_t *body,
+                           const aula_http_header *headers, size_t n);
+
+/* Answers like aula_http_respond_error ({"error": {"status", "message"}})
+ * plus key: true at the top level (key may be NULL): for errors that carry
+ * one flag for the page, like password_required. */
+void aula_api_respond_error_flag(aula_http_request *req, int status, const char *message,
+                                 const char *key);
+
+/* Reads the request body as a JSON object. An empty body without a
+ * Content-Type gives an empty object. Otherwise the type must be
+ * application/json (415) and the body a JSON object (400). Returns 0 and a
+ * new reference in *out, or -1 after answering the request. */
+int aula_api_read_object(aula_http_request *req, json_t **out);
+
+/* Reads an optional string member. Returns 0 with *out NULL when absent or
+ * null, 0 with *out pointing into obj when a string, -1 after answering
+ * 400 "<key> must be a string" otherwise. */
+int aula_api_opt_string(aula_http_request *req, json_t *obj, const char *key, const char **out);
+
+/* Reads an optional boolean member into *out (unchanged when absent or
+ * null); -1 after answering 400 "<key> must be true or false". */
+int aula_api_opt_bool(aula_http_request *req, json_t *obj, const char *key, int *out);
+
+/* Copies the value of cookie name from the Cookie header into out (size
+ * n). Returns 0, or AULA_ENOENT when there is no such cookie or its value
+ * does not fit. */
+int aula_api_cookie(const aula_http_request *req, const char *name, char *out, size_t n);
+
+#endif
