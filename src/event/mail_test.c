@@ -90,6 +90,18 @@ static int compose(const aula_config *cfg, mail_test *t, aula_buf *msg, char *wh
                  "The attached invite.ics holds a test event on %s;\n"
                  "your calendar should offer to add it. You can delete it.\n",
                  aula_mailer_server(t->mailer), t->start);
+        /* The same words as HTML, so clients that prefer it show a tidy
+         * message, and the multipart/alternative path is exercised. */
+        char html[1024];
+        snprintf(html, sizeof html,
+                 "<!DOCTYPE html><html><body>\n"
+                 "<p>This is a test e-mail from <b>aula</b>.</p>\n"
+                 "<p>If you can read this, aula's e-mail settings work: it reached you "
+                 "through %s.</p>\n"
+                 "<p>The attached invite.ics holds a test event on %s; your calendar "
+                 "should offer to add it. You can delete it.</p>\n"
+                 "</body></html>\n",
+                 aula_mailer_server(t->mailer), t->start);
         aula_mail_attachment att = {"text/calendar; charset=UTF-8; method=PUBLISH", "invite.ics",
                                     ics.data, ics.len};
         aula_mail_msg m = {
@@ -97,6 +109,7 @@ static int compose(const aula_config *cfg, mail_test *t, aula_buf *msg, char *wh
             .to = t->to,
             .subject = "aula: test e-mail — wiadomość próbna",
             .text = text,
+            .html = html,
             .attachments = &att,
             .n_attachments = 1,
             .date_ms = now,

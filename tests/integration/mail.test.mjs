@@ -57,6 +57,11 @@ test('mail-test delivers a message with a readable subject, a body and a valid i
     for (const line of raw.split('\r\n')) assert.ok(line.length <= 78, `long line: ${line}`);
     assert.match(raw, /^Subject: =\?UTF-8\?B\?/m);
 
+    // Text and HTML as alternatives, then the calendar file.
+    assert.deepEqual(msg.parts.map((p) => p.content_type), ['text/plain', 'text/html', 'text/calendar']);
+    assert.match(msg.parts[1].text, /<p>This is a test e-mail from <b>aula<\/b>\.<\/p>/);
+    assert.match(raw, /^Content-Type: multipart\/alternative;\r\n boundary="=_aula_[0-9a-f]{32}_alt"/m);
+
     const text = bodyText(msg);
     assert.match(text, /This is a test e-mail from aula\./);
     assert.match(text, new RegExp(`reached you through\\s+${sink.url.replace(/[/.]/g, '\\$&')}`));
