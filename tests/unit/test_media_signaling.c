@@ -679,6 +679,7 @@ static void host_mute_pauses_and_holds(void **state)
 
     params = json_pack("{s:s,s:b}", "kind", "audio", "paused", 0);
     assert_null(aula_media_pause(ma, params, &err));
+    json_decref(params);
     assert_int_equal(err.code, AULA_RPC_FORBIDDEN);
     assert_string_equal(err.message,
                         "a host has muted your microphone; raise your hand to ask to speak");
