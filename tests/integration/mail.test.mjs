@@ -43,6 +43,7 @@ test('mail-test delivers a message with a readable subject, a body and a valid i
     // Envelope and headers, as a mail client shows them.
     assert.equal(msg.mail_from, 'aula@school.example.org');
     assert.deepEqual(msg.rcpt_tos, ['jan.kowalski@example.org']);
+    assert.equal(msg.tls, false); // plain smtp:// without starttls
     assert.equal(msg.subject, 'aula: test e-mail — wiadomość próbna');
     assert.equal(msg.from, 'Szkoła Podstawowa <aula@school.example.org>');
     assert.equal(msg.to, 'jan.kowalski@example.org');
@@ -164,7 +165,7 @@ test('usage and settings errors exit 2 with a clear message', async () => {
   assert.match(r.stderr, /unknown option "tls"/);
 });
 
-test('STARTTLS: upgrades and verifies the certificate; refuses a server without it', async () => {
+test('STARTTLS: upgrades and verifies the certificate; refuses a server without it; insecure skips the check', async () => {
   const cert = makeTestCert();
   const sink = await startSmtpSink({ tls: cert, requireStarttls: true });
   try {
@@ -182,8 +183,31 @@ test('STARTTLS: upgrades and verifies the certificate; refuses a server without 
     // An untrusted certificate is refused (no cainfo, no insecure).
     r = await mailTest(['--to', 'jan@example.org', '--smtp-url', `${sink.url}/?starttls`, '--smtp-retry-delay', '50']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /certificate could not be verified|TLS with the SMTP server failed/);
+    assert.match(r.stderr, /the SMTP server's certificate could not be verified .*self-signed certificate/);
     assert.equal(sink.messages.length, 1);
+
+    // insecure skips the check (test setups only).
+    r = await mailTest(['--to', 'jan@example.org', '--smtp-url', `${sink.url}/?starttls&insecure`]);
+    assert.equal(r.code, 0, r.stderr);
+    await sink.waitForMessages(2);
+    assert.equal(sink.messages[1].tls, true);
+  } finally {
+    await sink.close();
+    cert.remove();
+  }
+});
+
+test('smtps:// speaks TLS from the first byte', async () => {
+  const cert = makeTestCert();
+  const sink = await startSmtpSink({ tls: cert, implicitTls: true });
+  try {
+    assert.match(sink.url, /^smtps:\/\//);
+    const r = await mailTest(['--to', 'jan@example.org', '--smtp-url',
+      `${sink.url}/?cainfo=${encodeURIComponent(cert.cert)}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const [msg] = await sink.waitForMessages(1);
+    assert.equal(msg.tls, true);
+    assert.match(r.stdout, /smtps:\/\/127\.0\.0\.1:\d+ took the message/);
   } finally {
     await sink.close();
     cert.remove();

@@ -22,7 +22,8 @@ const python = '/usr/bin/python3';
 
 // Options: failFirst (answer the first N DATA with failCode, default
 // "451 4.3.0 Try again later"), refuseRcpt ("550 5.1.1 No such user"),
-// tls ({cert, key} files: offer STARTTLS), requireStarttls, auth ("user:pass").
+// tls ({cert, key} files: offer STARTTLS), requireStarttls, implicitTls (with
+// tls: TLS from the first byte, for smtps://), auth ("user:pass").
 export async function startSmtpSink(opts = {}) {
   const args = [path.join(here, 'smtp_sink.py')];
   if (opts.failFirst) args.push('--fail-first', String(opts.failFirst));
@@ -30,6 +31,7 @@ export async function startSmtpSink(opts = {}) {
   if (opts.refuseRcpt) args.push('--refuse-rcpt', opts.refuseRcpt);
   if (opts.tls) args.push('--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key);
   if (opts.requireStarttls) args.push('--require-starttls');
+  if (opts.implicitTls) args.push('--implicit-tls');
   if (opts.auth) args.push('--auth', opts.auth);
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const messages = [];
@@ -57,7 +59,7 @@ export async function startSmtpSink(opts = {}) {
   });
   return {
     port,
-    url: `smtp://127.0.0.1:${port}`,
+    url: `${opts.implicitTls ? 'smtps' : 'smtp'}://127.0.0.1:${port}`,
     messages,
     refusals,
     stderr: () => stderr,

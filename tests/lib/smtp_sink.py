@@ -12,6 +12,7 @@ Options:
   --refuse-rcpt TEXT   answer every RCPT TO with TEXT, e.g. "550 5.1.1 No such user"
   --tls-cert F --tls-key K   offer STARTTLS with this certificate
   --require-starttls   refuse mail before STARTTLS
+  --implicit-tls       TLS from the first byte (smtps://) with --tls-cert/--tls-key
   --auth USER:PASS     require SMTP AUTH (PLAIN/LOGIN) with these credentials
 """
 import argparse
@@ -85,7 +86,9 @@ class Handler:
             "event": "message",
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "tls": session.ssl is not None,
+            # session.ssl is set by STARTTLS only; smtps shows on the transport.
+            "tls": session.ssl is not None
+            or server.transport.get_extra_info("ssl_object") is not None,
             "auth": session.authenticated,
             "raw": raw.decode("utf-8", "replace"),
         })
@@ -112,6 +115,7 @@ async def main():
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--require-starttls", action="store_true")
+    p.add_argument("--implicit-tls", action="store_true")
     p.add_argument("--auth")
     args = p.parse_args()
 
@@ -126,10 +130,11 @@ async def main():
                       auth_require_tls=False)
     handler = Handler(args)
     loop = asyncio.get_running_loop()
+    implicit = tls if args.implicit_tls else None
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="sink.test", tls_context=tls,
+        lambda: SMTP(handler, hostname="sink.test", tls_context=None if implicit else tls,
                      require_starttls=args.require_starttls, **kwargs),
-        host="127.0.0.1", port=0)
+        host="127.0.0.1", port=0, ssl=implicit)
     emit({"event": "ready", "port": server.sockets[0].getsockname()[1]})
     # Stops when the test closes our stdin or kills us.
     await loop.run_in_executor(None, sys.stdin.read)
