@@ -41,10 +41,11 @@ static void method_not_allowed(aula_http_request *req, const char *allow)
 }
 
 int aula_files_api_init(aula_files_api *api, aula_store *store, const aula_join_signer *signer,
-                        const char *data_dir, uint64_t max_bytes)
+                        const char *data_dir, uint64_t max_bytes, aula_http_metrics *metrics)
 {
     size_t n = strlen(data_dir) + sizeof "/files";
-    *api = (aula_files_api){.store = store, .signer = signer, .max_bytes = max_bytes};
+    *api = (aula_files_api){
+        .store = store, .signer = signer, .max_bytes = max_bytes, .metrics = metrics};
     api->dir = aula_malloc(n);
     snprintf(api->dir, n, "%s/files", data_dir);
     return aula_blob_dir_init(api->dir);

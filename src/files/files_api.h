@@ -14,6 +14,7 @@
 #ifndef AULA_FILES_FILES_API_H
 #define AULA_FILES_FILES_API_H
 
+#include "admin/metrics.h"
 #include "auth/join_token.h"
 #include "http/http_server.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@ typedef struct aula_files_api {
     const aula_join_signer *signer; /* borrowed; NULL: every request is refused 401 */
     char *dir;                      /* owned: <data_dir>/files, see aula_blob_dir_init */
     uint64_t max_bytes;             /* the largest file accepted */
+    aula_http_metrics *metrics;     /* borrowed; NULL: uploads are not counted */
     /* The clock, for token expiry; NULL: the wall clock (tests set it). */
     int64_t (*now_ms)(void);
 } aula_files_api;
@@ -34,13 +36,14 @@ typedef struct aula_files_api {
  * negative code (logged); api is usable either way (uploads then fail with
  * 507). Undo with aula_files_api_deinit. */
 int aula_files_api_init(aula_files_api *api, aula_store *store, const aula_join_signer *signer,
-                        const char *data_dir, uint64_t max_bytes);
+                        const char *data_dir, uint64_t max_bytes, aula_http_metrics *metrics);
 void aula_files_api_deinit(aula_files_api *api);
 
 /* From the server's on_head: POST .../files with a body. rest is what
  * follows "/api/v1/rooms/{room_id}/". Returns 1 when it took the request
- * (answered it or streams its body), 0 when the request is not an upload
- * (the caller leaves the body to be buffered). */
+ * (answered it or streams its body; either way it counts the answer in
+ * metrics under "/api/v1/rooms/{id}/files"), 0 when the request is not an
+ * upload (the caller leaves the body to be buffered). */
 int aula_files_api_head(aula_files_api *api, aula_http_request *req, const char *room_id,
                         const char *rest);
 

@@ -39,6 +39,14 @@ typedef struct upload {
     int prefix_checked;
 } upload;
 
+/* An upload's answer, counted like every other route's (the server's
+ * router only sees requests answered while it runs). */
+static void count(aula_files_api *api, int status)
+{
+    if (api->metrics && status > 0)
+        aula_http_metrics_count(api->metrics, "/api/v1/rooms/{id}/files", status);
+}
+
 static void upload_free(upload *u)
 {
     aula_blob_abort(u->blob);
@@ -292,6 +300,7 @@ static void on_end(void *ud, aula_http_request *req)
 {
     upload *u = ud;
     finish(u, req);
+    count(u->api, req->status);
     upload_free(u);
 }
 
@@ -300,6 +309,7 @@ static void on_abort(void *ud, int status)
     upload *u = ud;
     if (status != 413 && status != 415)
         AULA_LOG_DEBUG("files", "upload ended early", "room=%s status=%d", u->room_id, status);
+    count(u->api, status);
     upload_free(u);
 }
 
@@ -308,13 +318,16 @@ static const aula_http_body_cb upload_cb = {on_data, on_end, on_abort};
 void aula__files_upload_begin(aula_files_api *api, aula_http_request *req, const char *room_id)
 {
     aula_join_claims who;
-    if (aula__files_authorize(api, req, room_id, 1, 0, "upload files", &who) != 0)
+    if (aula__files_authorize(api, req, room_id, 1, 0, "upload files", &who) != 0) {
+        count(api, req->status);
         return;
+    }
     upload *u = aula_calloc(1, sizeof *u);
     u->api = api;
     snprintf(u->room_id, sizeof u->room_id, "%s", room_id);
     u->who = who;
     if (read_name(req, &u->name) != 0 || read_declared(req, u) != 0) {
+        count(api, req->status);
         upload_free(u);
         return;
     }
@@ -325,11 +338,13 @@ void aula__files_upload_begin(aula_files_api *api, aula_http_request *req, const
                  "the file is too large: files may be at most %llu bytes (%.1f MiB)",
                  (unsigned long long)api->max_bytes, (double)api->max_bytes / (1024.0 * 1024.0));
         aula_http_respond_error(req, 413, msg);
+        count(api, req->status);
         upload_free(u);
         return;
     }
     if (rc != 0) {
         aula_http_respond_error(req, 500, "internal server error");
+        count(api, req->status);
         upload_free(u);
         return;
     }

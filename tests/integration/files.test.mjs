@@ -211,6 +211,12 @@ test('content that does not match its declared type is refused 415, saying what 
   await expectError(await upload(room, host, exe, { type: 'application/x-msdownload', name: 'a.exe' }), 415, /not accepted/);
   assert.deepEqual(await list(room, host), []);
   assert.deepEqual(tmpEntries(), []);
+  // Refusals and acceptances are counted like any route's answers.
+  const metrics = await (await fetch(`${aula.url}/metrics`)).text();
+  const n = (status) => Number((metrics.match(new RegExp(
+    `aula_http_requests_total\\{route="/api/v1/rooms/\\{id\\}/files",status="${status}"\\} (\\d+)`)) || [])[1] || 0);
+  assert.ok(n(415) >= 4, `415s counted:\n${metrics}`);
+  assert.ok(n(201) >= 1, '201s counted');
   // The same PNG, declared honestly, is fine.
   const ok = await upload(room, host, PNG, { type: 'image/png', name: 'dot.png' });
   assert.equal(ok.status, 201);
