@@ -1,0 +1,345 @@
+// The public page of an event (/e/{id}): what, when (in the visitor's time
+// zone and the event's), registration, the waiting page with a countdown
+// and the presenter's welcome text, the end page and the cancelled page.
+//
+// Links: /e/{id} (public), /e/{id}#k=KEY (a registrant's personal link),
+// #presenter=KEY, #host=KEY. The key is kept for this tab and taken out of
+// the address bar. With a key (or a name for open events) the page asks
+// POST /api/v1/events/{id}/join; once the event is open it hands the token
+// to the room page (event_join.js) and goes there by itself.
+import { initI18n, onLangChange, t, tr } from './i18n.js';
+import { api } from './api.js';
+import { copyText, codePoints, ROOM_ID_RE } from './util.js';
+import { credFromHash, loadCred, saveCred, joinEvent, handOff } from './event_join.js';
+import { toMs, formatWhen, formatDuration, zoneDiffers, countdown } from './event_time.js';
+import { downloadFile, fileSize } from './files.js';
+
+const $ = (id) => document.getElementById(id);
+const OPEN_EARLY_MS = 15 * 60 * 1000; // attendees may enter 15 min before
+
+const views = ['loading', 'notfound', 'error', 'event', 'registered', 'waiting', 'ended', 'cancelled'];
+const el = Object.fromEntries(views.map((v) => [v, $(`view-${v}`)]));
+
+let eventId = null;
+let ev = null; // the public event object
+let cred = {};
+let tick = 0;
+let retryTimer = 0;
+let lastWords = '';
+
+function idFromPath(pathname) {
+  const m = pathname.match(/^\/e\/([^/]+)\/?$/);
+  if (!m) return null;
+  try {
+    const id = decodeURIComponent(m[1]);
+    return ROOM_ID_RE.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+function show(name, { focus = true } = {}) {
+  for (const v of views) el[v].hidden = v !== name;
+  document.body.dataset.view = name;
+  const heading = el[name].querySelector('h1');
+  if (focus && heading) heading.focus();
+  updateDocTitle();
+}
+
+function updateDocTitle() {
+  document.title = ev && ev.title ? `${ev.title} — aula` : 'aula';
+}
+
+function showError(node, key, params) {
+  if (!key) tr(node, null);
+  else tr(node, key, params);
+}
+
+// ---------------------------------------------------------------- details
+
+function renderDetails() {
+  if (!ev) return;
+  const starts = toMs(ev.starts);
+  $('ev-title').textContent = ev.title || '';
+  for (const id of ['waiting-heading', 'ended-title', 'cancelled-title']) $(id).textContent = ev.title || '';
+  tr($('ev-kind'), ev.type === 'webinar' ? 'evKindWebinar' : 'evKindMeeting');
+  if (Number.isFinite(starts)) {
+    tr($('ev-when-local'), 'evWhenLocal', { when: formatWhen(starts) });
+    if (zoneDiffers(starts, ev.time_zone)) {
+      tr($('ev-when-event'), 'evWhenZone', { zone: ev.time_zone, when: formatWhen(starts, ev.time_zone) });
+    } else {
+      tr($('ev-when-event'), 'evZoneSame', { zone: ev.time_zone || '' });
+    }
+    tr($('waiting-when'), 'evWhenLocal', { when: formatWhen(starts) });
+  }
+  $('ev-duration').textContent = formatDuration(ev.duration_min);
+  $('ev-description').textContent = ev.description || '';
+  $('ev-description').hidden = !ev.description;
+  const welcome = $('welcome');
+  welcome.textContent = ev.welcome_text || '';
+  welcome.hidden = !ev.welcome_text;
+  updateDocTitle();
+}
+
+// ---------------------------------------------------------------- flow
+
+async function load() {
+  show('loading', { focus: false });
+  const res = await api('GET', `/api/v1/events/${encodeURIComponent(eventId)}`);
+  if (res.status === 404 || res.status === 400) {
+    show('notfound');
+    return;
+  }
+  if (res.status !== 200 || !res.body) {
+    show('error');
+    return;
+  }
+  ev = res.body.event || res.body;
+  renderDetails();
+  decide();
+}
+
+function hasKey() {
+  return !!(cred.key || cred.presenter_key || cred.host_key);
+}
+
+// What the visitor sees now, from the event's state and the link's key.
+function decide() {
+  const status = ev.status || 'scheduled';
+  if (status === 'cancelled') {
+    show('cancelled');
+    return;
+  }
+  if (hasKey()) {
+    enter();
+    return;
+  }
+  if (status === 'ended') {
+    showEnded();
+    return;
+  }
+  showEventForms();
+}
+
+function showEventForms() {
+  const reg = ev.access === 'registration';
+  $('register-form').hidden = !reg;
+  $('enter-form').hidden = reg;
+  $('enter-password-field').hidden = ev.access !== 'password';
+  tr($('ev-status'), ev.status === 'live' ? 'evLiveNow' : null);
+  show('event');
+}
+
+// Asks for a token; goes to the room, or waits, or says why not.
+async function enter() {
+  clearTimeout(retryTimer);
+  const r = await joinEvent(eventId, cred);
+  if (r.ok) {
+    saveCred(eventId, { ...cred, room: r.room });
+    window.location.assign(handOff(eventId, cred, r));
+    return;
+  }
+  const b = r.body || {};
+  if (r.status === 409 && b.status === 'cancelled') {
+    show('cancelled');
+    return;
+  }
+  if (r.status === 409 && b.status === 'ended') {
+    showEnded();
+    return;
+  }
+  if (r.status === 409) {
+    if (b.starts !== undefined) ev.starts = b.starts;
+    showWaiting();
+    return;
+  }
+  if (r.status === 0) {
+    show('error');
+    return;
+  }
+  // A key that does not work (any more), a wrong password, a bad name.
+  const keyed = hasKey();
+  if (keyed) {
+    cred = {};
+    saveCred(eventId, cred);
+  }
+  showEventForms();
+  const target = ev.access === 'registration' ? $('reg-error') : $('enter-error');
+  if (r.status === 401 && b.password_required) {
+    $('enter-password-field').hidden = false;
+    showError(target, cred.password ? 'evPasswordWrong' : 'evPasswordNeeded');
+    $('enter-password').setAttribute('aria-invalid', 'true');
+    $('enter-password').focus();
+    return;
+  }
+  showError(target, keyed ? 'evKeyInvalid' : 'evJoinFailed', { msg: r.error || String(r.status) });
+}
+
+// ---------------------------------------------------------------- waiting
+
+function showWaiting() {
+  renderDetails();
+  show('waiting');
+  clearInterval(tick);
+  const starts = toMs(ev.starts);
+  const draw = () => {
+    const c = countdown(starts);
+    $('countdown').textContent = c.text;
+    // Screen readers hear the time left once a minute, not every second.
+    if (c.words !== lastWords) {
+      lastWords = c.words;
+      $('countdown-sr').textContent = c.words;
+    }
+  };
+  draw();
+  tick = setInterval(draw, 1000);
+  // Ask again when the doors open (15 minutes before the start), then now
+  // and then: the page moves into the room by itself.
+  const opensIn = starts - OPEN_EARLY_MS - Date.now();
+  const delay = Number.isFinite(opensIn) ? Math.min(Math.max(opensIn + 500, 5000), 60000) : 15000;
+  retryTimer = setTimeout(enter, delay);
+}
+
+// ---------------------------------------------------------------- end
+
+async function showEnded() {
+  clearInterval(tick);
+  clearTimeout(retryTimer);
+  show('ended');
+  // The files of the room, while this tab still holds a token of it.
+  const room = loadCred(eventId).room;
+  if (!room) return;
+  let token = '';
+  try {
+    token = JSON.parse(sessionStorage.getItem(`aula.session.${room}`) || '{}').token || '';
+  } catch {
+    token = '';
+  }
+  if (!token) return;
+  const res = await api('GET', `/api/v1/rooms/${encodeURIComponent(room)}/files`, undefined, { token });
+  if (res.status !== 200 || !res.body || !Array.isArray(res.body.files) || !res.body.files.length) return;
+  const list = $('ended-files-list');
+  list.replaceChildren();
+  for (const f of res.body.files) {
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'btn';
+    btn.dataset.testid = 'ended-file';
+    btn.textContent = `${f.name} (${fileSize(f.size)})`;
+    btn.addEventListener('click', () => downloadFile(f, token));
+    const li = document.createElement('li');
+    li.append(btn);
+    list.append(li);
+  }
+  $('ended-files').hidden = false;
+}
+
+// ---------------------------------------------------------------- forms
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+async function register(evt) {
+  evt.preventDefault();
+  const name = $('reg-name').value.trim();
+  const email = $('reg-email').value.trim();
+  const consent = $('reg-consent').checked;
+  const err = $('reg-error');
+  for (const id of ['reg-name', 'reg-email', 'reg-consent']) $(id).removeAttribute('aria-invalid');
+  let bad = null;
+  if (!name || codePoints(name) > 64) bad = ['reg-name', 'nameEmpty'];
+  else if (!EMAIL_RE.test(email)) bad = ['reg-email', 'evEmailInvalid'];
+  else if (!consent) bad = ['reg-consent', 'evConsentNeeded'];
+  if (bad) {
+    $(bad[0]).setAttribute('aria-invalid', 'true');
+    showError(err, bad[1]);
+    $(bad[0]).focus();
+    return;
+  }
+  showError(err, null);
+  const btn = $('reg-submit');
+  btn.disabled = true;
+  btn.setAttribute('aria-busy', 'true');
+  const res = await api('POST', `/api/v1/events/${encodeURIComponent(eventId)}/register`,
+    { name, email, consent: true });
+  btn.disabled = false;
+  btn.removeAttribute('aria-busy');
+  if ((res.status === 201 || res.status === 200) && res.body && res.body.personal_url) {
+    showRegistered(res.body, email);
+    return;
+  }
+  showError(err, res.status === 0 ? 'joinOffline' : 'evRegisterFailed', { msg: res.error || String(res.status) });
+}
+
+function showRegistered(body, email) {
+  const url = new URL(body.personal_url, window.location.origin).href;
+  $('personal-link').value = url;
+  $('personal-go').href = url;
+  if (body.email_off) tr($('registered-mail'), 'evMailOff');
+  else if (body.email_sent === false) tr($('registered-mail'), 'evMailFailed', { email });
+  else tr($('registered-mail'), 'evMailSent', { email });
+  show('registered');
+}
+
+function enterForm(evt) {
+  evt.preventDefault();
+  const name = $('enter-name').value.trim();
+  const err = $('enter-error');
+  $('enter-name').removeAttribute('aria-invalid');
+  if (!name || codePoints(name) > 64) {
+    $('enter-name').setAttribute('aria-invalid', 'true');
+    showError(err, 'nameEmpty');
+    $('enter-name').focus();
+    return;
+  }
+  showError(err, null);
+  cred = { name };
+  const pw = $('enter-password').value;
+  if (pw) cred.password = pw;
+  enter();
+}
+
+async function copyPersonal() {
+  const ok = await copyText($('personal-link').value, $('personal-link'));
+  tr($('copy-personal-status'), ok ? 'copied' : 'copyFailed');
+}
+
+// ---------------------------------------------------------------- start
+
+function start() {
+  eventId = idFromPath(window.location.pathname);
+  if (!eventId) {
+    show('notfound');
+    return;
+  }
+  const fromHash = credFromHash(window.location.hash);
+  if (Object.keys(fromHash).length) {
+    saveCred(eventId, fromHash);
+    // Out of the address bar: a link copied from there is the public one.
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  cred = loadCred(eventId);
+  delete cred.room;
+  load();
+}
+
+// A personal link opened in a tab that shows this page already (the
+// "Open my link" button): only the fragment changes.
+window.addEventListener('hashchange', () => {
+  const fromHash = credFromHash(window.location.hash);
+  if (!Object.keys(fromHash).length) return;
+  saveCred(eventId, fromHash);
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  cred = fromHash;
+  if (ev) decide();
+});
+
+$('register-form').addEventListener('submit', register);
+$('enter-form').addEventListener('submit', enterForm);
+$('copy-personal').addEventListener('click', copyPersonal);
+$('retry').addEventListener('click', load);
+onLangChange(() => {
+  renderDetails();
+  lastWords = '';
+});
+initI18n();
+start();
