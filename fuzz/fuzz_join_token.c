@@ -13,6 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const unsigned char secret[] = "fuzz-secret-fuzz-secret-fuzz-secret!";
 
+/* A role the token module knows: its name parses back to it. */
+static int role_known(aula_role r)
+{
+    aula_role back;
+    return aula_role_parse(aula_role_name(r), &back) == 0 && back == r;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static aula_join_signer *s;
@@ -28,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (rc == 0 || rc == AULA_ETIMEDOUT) {
         if (!aula_room_id_valid(c.room) || strlen(c.participant) != AULA_PARTICIPANT_ID_LEN ||
-            c.name[0] == '\0' || c.role < AULA_ROLE_PARTICIPANT || c.role > AULA_ROLE_HOST)
+            c.name[0] == '\0' || !role_known(c.role))
             abort();
     }
     free(tok);
