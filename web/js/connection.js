@@ -13,6 +13,7 @@
 import { RpcClient, RpcError, Codes, wsUrl, isFinalClose, backoffDelay, CloseCodes } from './rpc.js';
 import { api } from './api.js';
 import { storageGet, storageSet } from './util.js';
+import { eventFetchToken } from './event_join.js'; // EVWEB: rooms of events
 
 const sessionKey = (room) => `aula.session.${room}`;
 
@@ -107,6 +108,8 @@ export class Connection {
   // Asks the REST API for a join token. Returns false when the server has
   // no join route (an older aula): the page then joins by name.
   async fetchToken({ name, password, hostKey, token }) {
+    // EVWEB: the room of an event takes its tokens from the event's join route.
+    if (this.saved.event) return eventFetchToken(this, JoinError);
     const body = { name };
     if (password) body.password = password;
     if (hostKey) body.host_key = hostKey;

@@ -7,6 +7,7 @@ import { t, tr } from './i18n.js';
 import { RpcError } from './rpc.js';
 import { $, state, call, amHost, on, emit, announce } from './state.js';
 import { h } from './util.js';
+import { stageMenuItem } from './webinar.js'; // EVWEB
 
 const el = {
   panel: $('host-panel'),
@@ -96,7 +97,8 @@ export function hostMenu(p) {
     removeBtn.focus();
   }, 'remove-no');
   confirm.append(yes, no);
-  panel.append(h('div', { class: 'check' }, allow, allowLabel), micBtn, camBtn, roleBtn, handBtn, removeBtn, confirm, status);
+  const extras = [stageMenuItem(p, status)]; // EVWEB: a webinar's stage
+  panel.append(h('div', { class: 'check' }, allow, allowLabel), micBtn, camBtn, roleBtn, handBtn, ...extras.map((x) => x.node), removeBtn, confirm, status);
 
   function close() {
     if (openMenu === p.id) openMenu = null;
@@ -130,6 +132,7 @@ export function hostMenu(p) {
     const st = state.mediaStates.get(person.id);
     micBtn.disabled = !!st && !st.audio;
     camBtn.disabled = !!st && !st.video;
+    for (const x of extras) x.update(person); // EVWEB
   }
   return { toggle, panel, update, destroy: off };
 }

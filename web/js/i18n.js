@@ -77,11 +77,11 @@ const STRINGS = {
     myMeetings: 'My meetings',
     noMeetings: 'You have no meetings yet. Start one above.',
     openMeeting: 'Open',
-    openMeetingOf: 'Open {name} as host',
+    openMeetingOf: 'Open as host: {name}',
     copyParticipantLink: 'Copy link',
-    copyParticipantLinkOf: 'Copy the link to {name} for participants',
+    copyParticipantLinkOf: 'Copy link: {name} (for participants)',
     copyHostLinkShort: 'Copy host link',
-    copyHostLinkShortOf: 'Copy the host link of {name}',
+    copyHostLinkShortOf: 'Copy host link: {name}',
     // Join page
     joinLead: 'You are joining the meeting',
     peopleNow: {
@@ -242,9 +242,9 @@ const STRINGS = {
       other: '{n} people are waiting to come in',
     },
     admit: 'Let in',
-    admitName: 'Let {name} in',
+    admitName: 'Let in: {name}',
     decline: 'Decline',
-    declineName: 'Do not let {name} in',
+    declineName: 'Decline: {name}',
     admitted: '{name} was let in.',
     declined: '{name} was not let in.',
     announceWaiting: '{name} is waiting to come in.',
@@ -359,7 +359,7 @@ const STRINGS = {
     openMeeting: 'Otwórz',
     openMeetingOf: 'Otwórz jako prowadzący: {name}',
     copyParticipantLink: 'Kopiuj link',
-    copyParticipantLinkOf: 'Kopiuj link dla uczestników: {name}',
+    copyParticipantLinkOf: 'Kopiuj link: {name} (dla uczestników)',
     copyHostLinkShort: 'Kopiuj link prowadzącego',
     copyHostLinkShortOf: 'Kopiuj link prowadzącego: {name}',
 
@@ -522,7 +522,7 @@ const STRINGS = {
     admit: 'Wpuść',
     admitName: 'Wpuść: {name}',
     decline: 'Odmów',
-    declineName: 'Nie wpuszczaj: {name}',
+    declineName: 'Odmów: {name}',
     admitted: 'Wpuszczono: {name}.',
     declined: 'Nie wpuszczono: {name}.',
     announceWaiting: '{name} czeka na wejście.',
@@ -709,3 +709,8 @@ export function formatTime(ts, now = new Date()) {
 export function formatFullTime(ts) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'full', timeStyle: 'short' }).format(new Date(ts));
 }
+
+// ---- EVWEB (issue 5): the strings of events and webinars live in
+// i18n_events.js and are merged here (no key is in both).
+import { EVENT_STRINGS } from './i18n_events.js';
+for (const l of LANGS) Object.assign(STRINGS[l], EVENT_STRINGS[l]);

@@ -24,6 +24,7 @@ import { initHands, handHandlers, setHands, renderHands } from './hands.js';
 import { initReactions, reactionHandlers } from './reactions.js';
 import { initLayout, renderLayout, setSpeaker, clearTiles } from './layout.js';
 import { copyText, storageGet, storageSet, codePoints, h } from './util.js';
+import { initWebinar, webinarHandlers, webinarJoined, mayPublish } from './webinar.js'; // EVWEB
 
 const NAME_KEY = 'aula.name'; // localStorage: the name typed last time
 const myIdsKey = (room) => `aula.me.${room}`; // sessionStorage: participant ids this tab had
@@ -187,7 +188,8 @@ async function start() {
   const auto = fromUrl || fromSession;
 
   showJoinForm(info.participants, auto || storageGet(localStorage, NAME_KEY) || '');
-  const preview = startPreview();
+  // EVWEB: a webinar's attendee publishes nothing: no camera preview.
+  const preview = conn.saved.event?.role === 'attendee' ? Promise.resolve() : startPreview();
   if (auto) {
     await preview;
     join(auto, { remember: false });
@@ -238,6 +240,7 @@ function newConnection() {
       ...controlHandlers,
       ...handHandlers,
       ...reactionHandlers,
+      ...webinarHandlers, // EVWEB
     },
     events: {
       joined: (rpc, result, { reconnect }) => enterRoom(rpc, result, { reconnect }),
@@ -346,6 +349,7 @@ function enterRoom(rpc, result, { reconnect }) {
   state.hands = [];
   setHands(result.hands || handsFrom(result.participants));
   loadControls(result);
+  webinarJoined(result); // EVWEB: before startMedia (an attendee publishes nothing)
 
   const first = state.phase !== 'room';
   endPreview();
@@ -541,7 +545,7 @@ async function startMedia(rpc) {
   for (const x of state.local ? state.local.getTracks() : []) {
     x.enabled = x.kind === 'audio' ? state.micOn : state.camOn;
   }
-  const media = new MediaSession(rpc, state.local, {
+  const media = new MediaSession(rpc, mayPublish() ? state.local : null, { // EVWEB: mayPublish
     onStream: (id, stream) => {
       if (state.media !== media) return;
       state.streams.set(id, stream);
@@ -618,8 +622,8 @@ function updateMediaButtons() {
     btn.hidden = !hasTrack(kind);
     btn.setAttribute('aria-pressed', String(on));
     btn.classList.toggle('off', !on);
-    if (lockedByHost(kind)) btn.setAttribute('aria-disabled', 'true');
-    else btn.removeAttribute('aria-disabled');
+    // Still clickable: a click explains why it stays off.
+    btn.classList.toggle('locked', lockedByHost(kind));
   }
   el.screenToggle.hidden = !state.media || !canShareScreen();
   el.screenToggle.setAttribute('aria-pressed', String(!!state.screen));
@@ -844,6 +848,9 @@ on('unread', (n) => {
   updateDocTitle();
 });
 on('connection-suspect', () => conn?.drop());
+// EVWEB: on or off a webinar's stage; attendees seen or gone.
+on('restart-media', () => state.rpc && startMedia(state.rpc));
+on('webinar-render', renderAll);
 
 onLangChange(() => {
   if (state.phase === 'notfound') document.title = `${t('notFoundHeading')} — aula`;
@@ -859,6 +866,7 @@ initChat();
 initControls();
 initHands();
 initReactions();
+initWebinar(); // EVWEB
 initLayout({
   onSoundBlocked: (unblock) => {
     setMediaStatus(null);
