@@ -99,6 +99,11 @@ static const char *route_room(aula_routes *r, aula_http_request *req, const char
             aula_room_api_join(&r->api, req, id);
         return "/api/v1/rooms/{id}/join";
     }
+    if (aula_files_api_match(slash + 1)) {
+        aula_files_api_handle(&r->files, req, id, slash + 1);
+        return strchr(slash + 1, '/') ? "/api/v1/rooms/{id}/files/{file_id}"
+                                      : "/api/v1/rooms/{id}/files";
+    }
     if (aula_host_api_handle(&r->api, req, id, slash + 1) == 0)
         return "/api/v1/rooms/{id}/host";
     aula_http_respond_error(req, 404, "no such API route");
@@ -178,4 +183,20 @@ void aula_routes_handle(aula_http_request *req, void *ud)
     const char *label = route(r, req);
     if (req->status)
         aula_http_metrics_count(r->metrics, label, req->status);
+}
+
+void aula_routes_head(aula_http_request *req, void *ud)
+{
+    aula_routes *r = ud;
+    static const char prefix[] = "/api/v1/rooms/";
+    if (strncmp(req->path, prefix, sizeof prefix - 1) != 0)
+        return;
+    const char *id = req->path + sizeof prefix - 1;
+    const char *slash = strchr(id, '/');
+    char room[64];
+    if (!slash || slash == id || (size_t)(slash - id) >= sizeof room)
+        return;
+    memcpy(room, id, (size_t)(slash - id));
+    room[slash - id] = '\0';
+    aula_files_api_head(&r->files, req, room, slash + 1); /* counts its own answers */
 }

@@ -207,6 +207,7 @@ static void release(aula_server *s)
     s->identity = NULL;
     aula_rooms_destroy(s->rooms);
     aula_http_metrics_destroy(s->metrics);
+    aula_files_api_deinit(&s->routes.files);
     aula_store_close(s->store);
     s->store = NULL;
     aula_join_signer_destroy(s->signer);
@@ -374,6 +375,7 @@ static int start_http(aula_server *s)
         .tls_cert = c->tls_cert,
         .tls_key = c->tls_key,
         .on_request = aula_routes_handle,
+        .on_head = aula_routes_head,
         .ud = &s->routes,
     };
     int rc = aula_http_server_create(s->loop, &hc, &s->http);
@@ -443,6 +445,9 @@ static void init_control(aula_server *s)
         .status = fill_status,
         .status_ud = s,
     };
+    /* A folder that cannot be prepared is logged; uploads then fail. */
+    aula_files_api_init(&s->routes.files, s->store, s->signer, s->cfg->data_dir,
+                        (uint64_t)s->cfg->file_max_bytes, s->metrics);
     s->ping_timer.data = s->shutdown_timer.data = s->sigterm.data = s->sigint.data = s;
     uv_timer_init(s->loop, &s->ping_timer);
     uv_timer_init(s->loop, &s->shutdown_timer);
