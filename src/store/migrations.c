@@ -97,6 +97,55 @@ static const aula_store_migration migrations[] = {
         "CREATE INDEX files_room_id ON files (room_id, created_ms);\n"
         "CREATE INDEX files_sha256 ON files (sha256);\n",
     },
+    /* Events (by the events engineer): a scheduled meeting or webinar and
+     * the room made with it. rooms.event_id has no foreign key: the room
+     * is written first, in the same transaction as its event, and
+     * events.room_id already ties the two. cancelled_ms and
+     * reminder_sent_ms are NULL until that happens; the reminder query
+     * walks events_due. registrations.email is lower-cased by the caller,
+     * so UNIQUE (event_id, email) is the "already registered" check, and
+     * registrations.id doubles as the registrant's participant id. */
+    {
+        4,
+        "events, registrations, room kind and chat mode",
+        "ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'meeting';\n"
+        "ALTER TABLE rooms ADD COLUMN chat_mode TEXT NOT NULL DEFAULT 'everyone';\n"
+        "ALTER TABLE rooms ADD COLUMN event_id TEXT;\n"
+        "CREATE TABLE events (\n"
+        "    id TEXT NOT NULL PRIMARY KEY,\n"
+        "    room_id TEXT NOT NULL REFERENCES rooms (id),\n"
+        "    owner_id TEXT NOT NULL REFERENCES users (id),\n"
+        "    title TEXT NOT NULL,\n"
+        "    description TEXT NOT NULL,\n"
+        "    starts_ms BIGINT NOT NULL,\n"
+        "    time_zone TEXT NOT NULL,\n"
+        "    duration_min INTEGER NOT NULL,\n"
+        "    type TEXT NOT NULL,\n"
+        "    access TEXT NOT NULL,\n"
+        "    password_hash TEXT,\n"
+        "    welcome_text TEXT NOT NULL,\n"
+        "    presenter_key TEXT NOT NULL,\n"
+        "    cancelled_ms BIGINT,\n"
+        "    reminder_sent_ms BIGINT,\n"
+        "    created_ms BIGINT NOT NULL,\n"
+        "    sequence INTEGER NOT NULL DEFAULT 0\n"
+        ");\n"
+        "CREATE INDEX events_owner ON events (owner_id, starts_ms);\n"
+        "CREATE INDEX events_due ON events (starts_ms) WHERE cancelled_ms IS NULL AND "
+        "reminder_sent_ms IS NULL;\n"
+        "CREATE TABLE registrations (\n"
+        "    id TEXT NOT NULL PRIMARY KEY,\n"
+        "    event_id TEXT NOT NULL REFERENCES events (id),\n"
+        "    name TEXT NOT NULL,\n"
+        "    email TEXT NOT NULL,\n"
+        "    lang TEXT NOT NULL DEFAULT 'en',\n"
+        "    consent_ms BIGINT NOT NULL,\n"
+        "    join_key TEXT NOT NULL,\n"
+        "    created_ms BIGINT NOT NULL,\n"
+        "    UNIQUE (event_id, email)\n"
+        ");\n"
+        "CREATE INDEX registrations_key ON registrations (event_id, join_key);\n",
+    },
 };
 
 const aula_store_migration *aula_store_migrations(size_t *n)

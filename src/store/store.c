@@ -17,6 +17,9 @@ void aula_room_rec_deinit(aula_room_rec *r)
     aula_free(r->owner_id);
     aula_free(r->host_key);
     aula_free(r->password_hash);
+    aula_free(r->kind);
+    aula_free(r->chat_mode);
+    aula_free(r->event_id);
     memset(r, 0, sizeof *r);
 }
 

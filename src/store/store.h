@@ -26,6 +26,10 @@ typedef struct aula_room_rec {
     char *password_hash; /* owned; argon2id encoded; NULL: no password */
     int lobby;           /* 0/1: joiners wait until a host admits them */
     int locked;          /* 0/1: no new participants */
+    /* ---- issue 5 (migration 4, by the events engineer) ---- */
+    char *kind;      /* owned; "meeting" or "webinar"; NULL on create: "meeting" */
+    char *chat_mode; /* owned; "everyone", "hosts" or "off"; NULL on create: "everyone" */
+    char *event_id;  /* owned; the event the room was made for, NULL for none */
 } aula_room_rec;
 
 typedef struct aula_chat_rec {
@@ -92,6 +96,8 @@ typedef struct aula_store_ops {
     int (*session_delete)(aula_store *s, const char *token_hash);
     /* ---- files (src/store/store_files.h), by the files engineer ---- */
     const struct aula_store_file_ops *files;
+    /* ---- events (src/store/store_events.h), by the events engineer ---- */
+    const struct aula_store_event_ops *events;
 } aula_store_ops;
 
 /* Every backend object starts with this, so the dispatchers can find ops. */
@@ -116,7 +122,8 @@ int aula_store_schema_version(aula_store *s, int *out);
 
 /* Creates a room from rec: id (required), title (NULL stored as ""),
  * created_ms, owner_id (NULL or an existing user: AULA_ENOENT otherwise),
- * host_key, password_hash (NULL: none), lobby and locked (0/1).
+ * host_key, password_hash (NULL: none), lobby and locked (0/1), kind and
+ * chat_mode (NULL: the defaults), event_id (NULL: none).
  * AULA_EEXIST if the id is taken. */
 int aula_store_room_create(aula_store *s, const aula_room_rec *rec);
 /* Fills *out (free with aula_room_rec_deinit) or returns AULA_ENOENT. */

@@ -56,7 +56,9 @@ enum stmt_id {
 
 /* Column lists shared by the queries that fill a record, in the order the
  * readers (read_room, read_user) take them. */
-#define ROOM_COLUMNS "id, title, created_ms, owner_id, host_key, password_hash, lobby, locked"
+#define ROOM_COLUMNS                                                                               \
+    "id, title, created_ms, owner_id, host_key, password_hash, lobby, locked, kind, chat_mode, "   \
+    "event_id"
 #define USER_COLUMNS "id, email, name, password_hash, created_ms"
 
 static const char *const stmt_sql[ST_COUNT_] = {
@@ -65,7 +67,9 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SCHEMA_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
     [ST_ROOM_INSERT] = "INSERT INTO rooms (id, title, created_ms, owner_id, host_key, "
-                       "password_hash, lobby, locked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                       "password_hash, lobby, locked, kind, chat_mode, event_id) VALUES (?1, ?2, "
+                       "?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, 'meeting'), COALESCE(?10, "
+                       "'everyone'), ?11)",
     [ST_ROOM_GET] = "SELECT " ROOM_COLUMNS " FROM rooms WHERE id = ?1",
     [ST_ROOM_COUNT] = "SELECT COUNT(*) FROM rooms",
     [ST_ROOM_SET_FLAGS] = "UPDATE rooms SET lobby = CASE WHEN ?2 < 0 THEN lobby ELSE ?2 END, "
@@ -205,6 +209,9 @@ static void read_room(sqlite3_stmt *st, aula_room_rec *out)
     out->password_hash = column_dup_null(st, 5);
     out->lobby = sqlite3_column_int(st, 6) != 0;
     out->locked = sqlite3_column_int(st, 7) != 0;
+    out->kind = column_dup(st, 8);
+    out->chat_mode = column_dup(st, 9);
+    out->event_id = column_dup_null(st, 10);
 }
 
 /* Reads a row of USER_COLUMNS. */
@@ -465,6 +472,12 @@ static int op_room_create(aula_store *base, const aula_room_rec *rec)
         rc = sqlite3_bind_int(st, 7, rec->lobby);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int(st, 8, rec->locked);
+    if (rc == SQLITE_OK)
+        rc = bind_text_null(st, 9, rec->kind);
+    if (rc == SQLITE_OK)
+        rc = bind_text_null(st, 10, rec->chat_mode);
+    if (rc == SQLITE_OK)
+        rc = bind_text_null(st, 11, rec->event_id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -900,7 +913,8 @@ static const aula_store_ops sqlite_ops = {
     .session_create = op_session_create,
     .session_get = op_session_get,
     .session_delete = op_session_delete,
-    .files = &aula__sqlite_file_ops, /* store_sqlite_files.c */
+    .files = &aula__sqlite_file_ops,   /* store_sqlite_files.c */
+    .events = &aula__sqlite_event_ops, /* store_sqlite_events.c */
 };
 
 sqlite3 *aula__store_sqlite_db(aula_store *s)

@@ -4,6 +4,7 @@
 #define AULA_STORE_STORE_SQLITE_INTERNAL_H
 
 #include "store/store.h"
+#include "store/store_events.h"
 #include "store/store_files.h"
 
 #include <sqlite3.h>
@@ -13,5 +14,8 @@ sqlite3 *aula__store_sqlite_db(aula_store *s);
 
 /* The file operations of the SQLite backend (store_sqlite_files.c). */
 extern const aula_store_file_ops aula__sqlite_file_ops;
+
+/* The event operations of the SQLite backend (store_sqlite_events.c). */
+extern const aula_store_event_ops aula__sqlite_event_ops;
 
 #endif

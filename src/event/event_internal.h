@@ -1,0 +1,60 @@
+/* What event_api.c, registration_api.c and event_join.c share. Not for use
+ * outside src/event/. Thread: the control thread. */
+#ifndef AULA_EVENT_EVENT_INTERNAL_H
+#define AULA_EVENT_EVENT_INTERNAL_H
+
+#include "event/event_api.h"
+#include "event/event_mail.h"
+#include "event/event_time.h"
+#include "store/store_events.h"
+
+#include <jansson.h>
+
+/* Limits of the texts a host types, in characters. */
+#define AULA_EVENT_DESCRIPTION_MAX 5000
+#define AULA_EVENT_WELCOME_MAX 2000
+#define AULA_EVENT_DURATION_MAX (24 * 60)
+#define AULA_EVENT_INVITES_MAX 500
+
+/* Reads event id; answers 404 "event not found" or 503 and returns -1
+ * when it cannot. */
+int aula__event_load(const aula_event_api *api, aula_http_request *req, const char *id,
+                     aula_event_rec *ev);
+
+/* The logged-in user's id (caller frees), NULL when there is none. */
+char *aula__event_session_user(const aula_event_api *api, aula_http_request *req);
+
+/* 1 when the request comes from ev's owner; otherwise answers 401 (no
+ * session) or 403 (someone else) and returns 0. */
+int aula__event_require_owner(const aula_event_api *api, aula_http_request *req,
+                              const aula_event_rec *ev);
+
+/* "https://host" or public_url without a trailing slash; "" when neither
+ * is known (caller frees). */
+char *aula__event_base_url(const aula_event_api *api, aula_http_request *req);
+
+/* The event as JSON at now_ms; owner adds the secrets, links and the
+ * number of registrants. */
+json_t *aula__event_json(const aula_event_api *api, aula_http_request *req,
+                         const aula_event_rec *ev, int owner, int64_t now_ms);
+
+/* Loads the event's zone (UTC when its name no longer loads, logged). */
+aula_tz *aula__event_zone(const aula_event_api *api, const aula_event_rec *ev);
+
+/* Composes and queues one e-mail; m->from and m->tz are filled here.
+ * Returns 0 when queued, AULA_ECONFIG when e-mail is off, or the
+ * composer's or mailer's error (logged). */
+int aula__event_mail(const aula_event_api *api, aula_event_mail *m);
+
+/* Answers {"error": {status, message}} plus the members of extra (a new
+ * reference, taken; may be NULL). */
+void aula__event_error(aula_http_request *req, int status, const char *message, json_t *extra);
+
+/* The route handlers of registration_api.c and event_join.c. */
+void aula__event_register(const aula_event_api *api, aula_http_request *req, const char *id);
+void aula__event_registrants(const aula_event_api *api, aula_http_request *req, const char *id,
+                             int csv);
+void aula__event_invite(const aula_event_api *api, aula_http_request *req, const char *id);
+void aula__event_join(const aula_event_api *api, aula_http_request *req, const char *id);
+
+#endif
