@@ -45,6 +45,7 @@
     X(INT, smtp_retries, "3", "new attempts after a temporary SMTP failure (4xx, no connection)")  \
     X(INT, smtp_retry_delay, "5000", "ms before the first retry; doubles with each retry")         \
     X(INT, smtp_timeout, "30000", "ms one SMTP delivery may take before it is abandoned")          \
+    X(INT, qa_per_minute, "3", "questions one participant may ask a minute in Q&A")                \
     X(INT, reminder_before, "3600000", "ms before an event's start its registrants get a reminder")
 
 typedef struct aula_config {

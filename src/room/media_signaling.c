@@ -906,3 +906,12 @@ void aula_media_sig_on_report(aula_media_sig *ms, const aula_media_msg *m)
         return;
     }
 }
+
+void aula_media_unpublish(aula_media_peer *peer)
+{
+    if (!close_publish(peer))
+        return;
+    renegotiate_others(peer);
+    aula_room_notify(aula_participant_room(peer->p), "participant.media", media_state_json(peer),
+                     NULL);
+}

@@ -64,6 +64,12 @@ json_t *aula_media_pause(aula_media_peer *peer, json_t *params, aula_rpc_error *
  * the room gets participant.media. */
 void aula_media_force_pause(aula_media_peer *peer, aula_track track);
 
+/* Closes peer's publish transport and producers (the others' consumers of
+ * them go and they are told media.renegotiate; the room gets
+ * participant.media). Its receive side stays. For a webinar presenter a
+ * host took off the stage. */
+void aula_media_unpublish(aula_media_peer *peer);
+
 /* media.setPreferredLayer {participant, layer}: the highest simulcast layer
  * of that participant's camera the caller wants (docs/protocol.md). */
 json_t *aula_media_set_preferred_layer(aula_media_peer *peer, json_t *params, aula_rpc_error *err);

@@ -2,6 +2,7 @@
 
 #include "room/hands.h"
 #include "room/room_internal.h"
+#include "room/webinar_internal.h"
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -20,6 +21,8 @@ struct aula_rooms {
     size_t n_buckets;
     size_t live;
     size_t participants;
+    aula_rooms_wakeup_fn wakeup; /* webinar.h's throttles; may be NULL */
+    void *wakeup_ud;
 };
 
 /* FNV-1a: room ids are random, any cheap hash spreads them evenly. */
@@ -103,6 +106,7 @@ static int load_room(aula_rooms *rooms, const char *id, aula_room **out)
     r->locked = rec.locked;
     r->lobby = rec.lobby;
     r->has_password = rec.password_hash != NULL;
+    r->webinar = aula__webinar_create(rec.kind, rec.chat_mode);
     rec.id = rec.title = NULL;
     aula_room_rec_deinit(&rec);
     r->rooms = rooms;
@@ -127,6 +131,7 @@ static void unload_room(aula_room *r)
     for (size_t i = 0; i < r->n_removed; i++)
         aula_free(r->removed[i]);
     aula_free(r->removed);
+    aula__webinar_destroy(r->webinar);
     aula_free(r->id);
     aula_free(r->title);
     aula_free(r);
@@ -189,7 +194,7 @@ static void take_over(aula_participant *p, const aula_entry *e, const aula_parti
     json_t *st = json_pack("{s:s,s:b,s:b,s:b,s:b,s:b}", "participant", p->id, "audio", 0, "video",
                            0, "screen", 0, "audio_muted_by_host", p->host_muted[AULA_TRACK_AUDIO],
                            "video_muted_by_host", p->host_muted[AULA_TRACK_VIDEO]);
-    aula_room_notify(p->room, "participant.media", st, p);
+    aula__webinar_notify_about(p->room, p, "participant.media", st);
     AULA_LOG_INFO("room", "participant reconnected", "room=%s participant=%s", p->room->id, p->id);
 }
 
@@ -230,7 +235,7 @@ int aula_rooms_enter(aula_rooms *rooms, const char *room_id, const aula_entry *e
         return rc;
     }
     p->name = aula_strdup(e->name);
-    p->role = e->role;
+    p->role = aula__webinar_entry_role(r, p->id, e->role);
     p->room = r;
     p->sink = *sink;
     p->sink_ud = sink_ud;
@@ -244,7 +249,7 @@ int aula_rooms_enter(aula_rooms *rooms, const char *room_id, const aula_entry *e
     rooms->participants++;
 
     json_t *params = json_pack("{s:o}", "participant", aula_participant_full_json(p));
-    aula_room_notify(r, "participant.joined", params, p);
+    aula__webinar_announce(r, p, "participant.joined", params, 1, now_ms);
     *out = p;
     return 0;
 }
@@ -275,7 +280,7 @@ void aula_participant_leave(aula_participant *p, int64_t now_ms)
      * the live room either way. */
     aula_store_participant_left(r->rooms->store, p->id, now_ms);
     json_t *params = json_pack("{s:o}", "participant", aula_participant_json(p));
-    aula_room_notify(r, "participant.left", params, NULL);
+    aula__webinar_announce(r, p, "participant.left", params, 0, now_ms);
     if (hand_was_up)
         aula__hands_broadcast(r);
     aula_free(p->name);
@@ -433,4 +438,16 @@ void aula_room_notify_hosts(aula_room *r, const char *method, json_t *params,
                             const aula_participant *except)
 {
     notify_some(r, method, params, except, 1);
+}
+
+void aula_rooms_set_wakeup(aula_rooms *rooms, aula_rooms_wakeup_fn fn, void *ud)
+{
+    rooms->wakeup = fn;
+    rooms->wakeup_ud = ud;
+}
+
+void aula__room_wakeup(aula_room *r, int64_t due_ms)
+{
+    if (r->rooms->wakeup)
+        r->rooms->wakeup(r->rooms->wakeup_ud, r->id, due_ms);
 }

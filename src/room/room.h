@@ -163,4 +163,13 @@ void aula_room_notify(aula_room *r, const char *method, json_t *params,
 void aula_room_notify_hosts(aula_room *r, const char *method, json_t *params,
                             const aula_participant *except);
 
+/* Called when a live room has something to send later (webinar.h's
+ * throttled counts and poll results): the owner of the clock should call
+ * aula_webinar_flush() on the room with this id at due_ms, if it is still
+ * live. */
+typedef void (*aula_rooms_wakeup_fn)(void *ud, const char *room_id, int64_t due_ms);
+/* Sets the wakeup (fn NULL: none; flushes then happen only when someone
+ * calls aula_webinar_flush). ud is passed back. */
+void aula_rooms_set_wakeup(aula_rooms *rooms, aula_rooms_wakeup_fn fn, void *ud);
+
 #endif

@@ -43,7 +43,8 @@ struct aula_room {
     uint64_t next_hand_seq;
     char **removed; /* owned: participant ids a host removed, refused while live */
     size_t n_removed;
-    aula_room *hash_next; /* the registry's bucket chain */
+    struct aula_webinar *webinar; /* owned: stage, chat mode, Q&A and polls (webinar.h) */
+    aula_room *hash_next;         /* the registry's bucket chain */
 };
 
 /* Tells everyone in r the hand queue (hand.changed). */

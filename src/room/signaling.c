@@ -9,6 +9,7 @@
 #include "http/websocket.h"
 #include "room/signaling_internal.h"
 #include "room/text.h"
+#include "room/webinar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@ aula_signaling *aula_signaling_create(uv_loop_t *loop, aula_rooms *rooms,
         sig->cfg.chat_burst = 10;
     if (!sig->cfg.chat_refill_ms)
         sig->cfg.chat_refill_ms = 1000;
+    sig->webinar = aula__webinar_sig_create(sig);
     return sig;
 }
 
@@ -39,6 +41,7 @@ void aula_signaling_destroy(aula_signaling *sig)
     if (sig->n_sessions)
         AULA_LOG_ERROR("signaling", "sessions still open at destroy", "sessions=%zu",
                        sig->n_sessions);
+    aula__webinar_sig_destroy(sig->webinar);
     aula_free(sig);
 }
 
@@ -219,6 +222,9 @@ static void session_role_changed(void *ud)
         aula_free(token);
     }
     aula_participant_notify(p, "participant.role", params);
+    /* Off the stage of a webinar: whatever it published stops now. */
+    if (s->media && !aula_webinar_may_publish(p))
+        aula_media_unpublish(s->media);
 }
 
 const aula_participant_sink aula__session_sink = {
@@ -305,6 +311,10 @@ static aula_media_peer *media_peer(session *s, aula_rpc_error *err)
 
 static json_t *m_media_publish(void *ctx, json_t *params, aula_rpc_error *err)
 {
+    session *s = ctx;
+    if (s->participant && !aula_webinar_may_publish(s->participant))
+        return aula_rpc_fail(err, AULA_RPC_FORBIDDEN,
+                             "attendees cannot publish; a host can bring you on stage");
     aula_media_peer *peer = media_peer(ctx, err);
     return peer ? aula_media_publish(peer, params, err) : NULL;
 }
@@ -363,6 +373,11 @@ static json_t *m_chat_send(void *ctx, json_t *params, aula_rpc_error *err)
     }
     aula_participant *p = s->participant;
     aula_room *r = aula_participant_room(p);
+    char why[96] = "";
+    if (aula_webinar_chat_route(p, &to_hosts, why, sizeof why) != 0) {
+        aula_free(text);
+        return aula_rpc_fail(err, AULA_RPC_FORBIDDEN, "%s", why);
+    }
     int64_t now = aula_wall_ms();
     int64_t seq = 0;
     /* Stored before anyone hears of it: an acknowledged line survives. */
@@ -431,6 +446,21 @@ static const aula_rpc_method methods[] = {
     {"hand.raise", aula__m_hand_raise},
     {"hand.lower", aula__m_hand_lower},
     {"reaction.send", aula__m_reaction_send},
+    /* webinars (signaling_webinar.c) */
+    {"room.setChatMode", aula__m_room_set_chat_mode},
+    {"stage.invite", aula__m_stage_invite},
+    {"stage.remove", aula__m_stage_remove},
+    {"qa.ask", aula__m_qa_ask},
+    {"qa.upvote", aula__m_qa_upvote},
+    {"qa.answer", aula__m_qa_answer},
+    {"qa.hide", aula__m_qa_hide},
+    {"qa.list", aula__m_qa_list},
+    {"poll.create", aula__m_poll_create},
+    {"poll.open", aula__m_poll_open},
+    {"poll.close", aula__m_poll_close},
+    {"poll.showResults", aula__m_poll_show_results},
+    {"poll.vote", aula__m_poll_vote},
+    {"poll.list", aula__m_poll_list},
 };
 
 /* ---- connection glue -------------------------------------------------- */

@@ -29,6 +29,7 @@ typedef struct aula_signaling_config {
     /* borrowed; verifies the tokens of room.join {token} and issues fresh
      * ones. NULL: only room.join {room, name} works (open rooms). */
     aula_join_signer *signer;
+    uint32_t qa_per_minute; /* questions one participant may ask a minute; default 3 */
 } aula_signaling_config;
 
 /* rooms is borrowed. */

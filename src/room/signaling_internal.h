@@ -9,6 +9,8 @@
 #include "room/lobby.h"
 #include "room/signaling.h"
 
+typedef struct aula__webinar_sig aula__webinar_sig;
+
 /* A simple token bucket: burst at once, then one more every refill_ms. */
 typedef struct aula__bucket {
     double tokens;
@@ -44,6 +46,7 @@ struct aula_signaling {
     aula__session *current;       /* the session whose message is being handled */
     void (*all_closed)(void *ud); /* set by aula_signaling_close_all */
     void *all_closed_ud;
+    aula__webinar_sig *webinar; /* owned: signaling_webinar.c's flush timer */
 };
 
 /* Closes the session's connection with code and reason (after the current
@@ -92,5 +95,25 @@ json_t *aula__m_lobby_decline(void *ctx, json_t *params, aula_rpc_error *err);
 json_t *aula__m_hand_raise(void *ctx, json_t *params, aula_rpc_error *err);
 json_t *aula__m_hand_lower(void *ctx, json_t *params, aula_rpc_error *err);
 json_t *aula__m_reaction_send(void *ctx, json_t *params, aula_rpc_error *err);
+
+/* signaling_webinar.c: the flush timer of webinar.h (created with the
+ * signaling; destroy closes its handle, freed once the loop runs) and the
+ * webinar methods. */
+aula__webinar_sig *aula__webinar_sig_create(aula_signaling *sig);
+void aula__webinar_sig_destroy(aula__webinar_sig *ws);
+json_t *aula__m_room_set_chat_mode(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_stage_invite(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_stage_remove(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_qa_ask(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_qa_upvote(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_qa_answer(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_qa_hide(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_qa_list(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_poll_create(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_poll_open(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_poll_close(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_poll_show_results(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_poll_vote(void *ctx, json_t *params, aula_rpc_error *err);
+json_t *aula__m_poll_list(void *ctx, json_t *params, aula_rpc_error *err);
 
 #endif

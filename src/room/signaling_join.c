@@ -7,6 +7,7 @@
 #include "room/hands.h"
 #include "room/signaling_internal.h"
 #include "room/text.h"
+#include "room/webinar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,10 +94,11 @@ static json_t *joined_result(session *s, int replaced)
         "{s:o,s:{s:s,s:s,s:s},s:o,s:o,s:o,s:b,s:o,s:b}", "participant", aula_participant_json(p),
         "me", "id", aula_participant_id(p), "name", aula_participant_name(p), "role",
         aula_role_name(aula_participant_role(p)), "room", aula_room_json(r), "participants",
-        aula_room_participants_json(r), "chat", chat, "chat_has_more", has_more, "hands",
+        aula_webinar_participants_json(r, p), "chat", chat, "chat_has_more", has_more, "hands",
         aula_room_hands_json(r), "replaced", replaced);
     if (aula_participant_is_host(p))
         json_object_set_new(res, "lobby", aula_lobby_json(r));
+    aula_webinar_join_extras(r, p, res);
     char *token = NULL;
     int64_t exp = 0;
     aula_rpc_error ignored;

@@ -425,6 +425,7 @@ static void init_control(aula_server *s)
                 .ping_interval_ms = (uint64_t)s->cfg->ws_ping_interval,
             },
         .signer = s->signer,
+        .qa_per_minute = (uint32_t)s->cfg->qa_per_minute,
     };
     s->signaling = aula_signaling_create(s->loop, s->rooms, &sc);
     s->login_limit = aula_login_limit_create();

@@ -146,6 +146,62 @@ static const aula_store_migration migrations[] = {
         ");\n"
         "CREATE INDEX registrations_key ON registrations (event_id, join_key);\n",
     },
+    /* Webinars (by the webinar engineer): Q&A and polls. Ids are chosen
+     * as MAX(id) + 1 by the store inside the inserting transaction. The
+     * primary keys of question_votes and poll_votes are the "once per
+     * participant" rules; questions.votes is kept in the same transaction
+     * as its vote row. poll_votes.choices is a bit set of choice indices
+     * (at most 10 choices). questions_asker serves the per-minute limit. */
+    {
+        5,
+        "questions, question_votes, polls, poll_choices, poll_votes",
+        "CREATE TABLE questions (\n"
+        "    id BIGINT NOT NULL PRIMARY KEY,\n"
+        "    room_id TEXT NOT NULL REFERENCES rooms (id),\n"
+        "    participant_id TEXT NOT NULL,\n"
+        "    name TEXT NOT NULL,\n"
+        "    text TEXT NOT NULL,\n"
+        "    ts_ms BIGINT NOT NULL,\n"
+        "    votes BIGINT NOT NULL DEFAULT 0,\n"
+        "    answered INTEGER NOT NULL DEFAULT 0,\n"
+        "    answer_text TEXT,\n"
+        "    answer_live INTEGER NOT NULL DEFAULT 0,\n"
+        "    answer_by_id TEXT,\n"
+        "    answer_by_name TEXT,\n"
+        "    hidden INTEGER NOT NULL DEFAULT 0\n"
+        ");\n"
+        "CREATE INDEX questions_room ON questions (room_id, id);\n"
+        "CREATE INDEX questions_asker ON questions (room_id, participant_id, ts_ms);\n"
+        "CREATE TABLE question_votes (\n"
+        "    question_id BIGINT NOT NULL REFERENCES questions (id),\n"
+        "    participant_id TEXT NOT NULL,\n"
+        "    ts_ms BIGINT NOT NULL,\n"
+        "    PRIMARY KEY (question_id, participant_id)\n"
+        ");\n"
+        "CREATE TABLE polls (\n"
+        "    id BIGINT NOT NULL PRIMARY KEY,\n"
+        "    room_id TEXT NOT NULL REFERENCES rooms (id),\n"
+        "    question TEXT NOT NULL,\n"
+        "    multiple INTEGER NOT NULL,\n"
+        "    state INTEGER NOT NULL DEFAULT 0,\n"
+        "    show_results INTEGER NOT NULL DEFAULT 0,\n"
+        "    created_ms BIGINT NOT NULL\n"
+        ");\n"
+        "CREATE INDEX polls_room ON polls (room_id, id);\n"
+        "CREATE TABLE poll_choices (\n"
+        "    poll_id BIGINT NOT NULL REFERENCES polls (id),\n"
+        "    idx INTEGER NOT NULL,\n"
+        "    text TEXT NOT NULL,\n"
+        "    PRIMARY KEY (poll_id, idx)\n"
+        ");\n"
+        "CREATE TABLE poll_votes (\n"
+        "    poll_id BIGINT NOT NULL REFERENCES polls (id),\n"
+        "    participant_id TEXT NOT NULL,\n"
+        "    choices BIGINT NOT NULL,\n"
+        "    ts_ms BIGINT NOT NULL,\n"
+        "    PRIMARY KEY (poll_id, participant_id)\n"
+        ");\n",
+    },
 };
 
 const aula_store_migration *aula_store_migrations(size_t *n)

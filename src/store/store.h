@@ -96,6 +96,8 @@ typedef struct aula_store_ops {
     int (*session_delete)(aula_store *s, const char *token_hash);
     /* ---- files (src/store/store_files.h), by the files engineer ---- */
     const struct aula_store_file_ops *files;
+    /* ---- webinars (src/store/store_webinar.h), by the webinar engineer ---- */
+    const struct aula_store_webinar_ops *webinar;
     /* ---- events (src/store/store_events.h), by the events engineer ---- */
     const struct aula_store_event_ops *events;
 } aula_store_ops;

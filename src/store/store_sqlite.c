@@ -913,8 +913,9 @@ static const aula_store_ops sqlite_ops = {
     .session_create = op_session_create,
     .session_get = op_session_get,
     .session_delete = op_session_delete,
-    .files = &aula__sqlite_file_ops,   /* store_sqlite_files.c */
-    .events = &aula__sqlite_event_ops, /* store_sqlite_events.c */
+    .files = &aula__sqlite_file_ops,      /* store_sqlite_files.c */
+    .webinar = &aula__sqlite_webinar_ops, /* store_sqlite_webinar.c */
+    .events = &aula__sqlite_event_ops,    /* store_sqlite_events.c */
 };
 
 sqlite3 *aula__store_sqlite_db(aula_store *s)

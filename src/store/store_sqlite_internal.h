@@ -6,6 +6,7 @@
 #include "store/store.h"
 #include "store/store_events.h"
 #include "store/store_files.h"
+#include "store/store_webinar.h"
 
 #include <sqlite3.h>
 
@@ -14,6 +15,9 @@ sqlite3 *aula__store_sqlite_db(aula_store *s);
 
 /* The file operations of the SQLite backend (store_sqlite_files.c). */
 extern const aula_store_file_ops aula__sqlite_file_ops;
+
+/* The webinar operations of the SQLite backend (store_sqlite_webinar.c). */
+extern const aula_store_webinar_ops aula__sqlite_webinar_ops;
 
 /* The event operations of the SQLite backend (store_sqlite_events.c). */
 extern const aula_store_event_ops aula__sqlite_event_ops;
