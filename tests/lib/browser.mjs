@@ -27,7 +27,7 @@ export function launchBrowser() {
 // should end with both lists empty.
 export async function newPerson(browser, options = {}) {
   const context = await browser.newContext({ locale: 'en-GB', ...options });
-  context.setDefaultTimeout(Number(process.env.AULA_E2E_TIMEOUT_MS) || 10000);
+  context.setDefaultTimeout(Number(process.env.AULA_TEST_E2E_TIMEOUT_MS) || 10000);
   const page = await context.newPage();
   const person = { context, page, pageErrors: [], dialogs: [], consoleErrors: [] };
   page.on('pageerror', (e) => person.pageErrors.push(String(e && e.stack || e)));

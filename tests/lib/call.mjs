@@ -40,14 +40,14 @@ export function instrument() {
   window.RTCPeerConnection.prototype = Native.prototype;
 }
 
-// For a test file: starts aula (with --web-dir web) and the call browser
+// For a test file: starts aula (with --web-dir web and args) and the call browser
 // before its tests, and after them closes every person's context and the
 // browser and checks that aula exits 0. Returns { aula, browser, people,
 // person }; aula and browser are set once the before hook ran.
-export function useCall() {
+export function useCall({ args = [] } = {}) {
   const call = { aula: null, browser: null, people: [] };
   before(async () => {
-    call.aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web')] });
+    call.aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web'), ...args] });
     call.browser = await launchCallBrowser();
   });
   after(async () => {
