@@ -117,6 +117,8 @@ static const char *route_room(aula_routes *r, aula_http_request *req, const char
  * so a room page need not fetch the CSRF token before joining. */
 static int needs_csrf(const char *rest)
 {
+    if (strncmp(rest, "events", 6) == 0)
+        return aula_event_api_needs_csrf(rest + 6);
     return strncmp(rest, "rooms/", 6) != 0;
 }
 
@@ -127,6 +129,8 @@ static const char *route_api(aula_routes *r, aula_http_request *req, const char 
         return "/api/v1/gate";
     if (strncmp(rest, "auth/", 5) == 0)
         return route_auth(r, req, rest + 5);
+    if (strncmp(rest, "events", 6) == 0 && (rest[6] == '\0' || rest[6] == '/'))
+        return aula_event_api_route(&r->events, req, rest + 6);
     if (strcmp(rest, "rooms") == 0) {
         if (is(req, "POST"))
             aula_room_api_create(&r->api, req);
@@ -172,6 +176,11 @@ static const char *route(aula_routes *r, aula_http_request *req)
         /* The page itself asks the API whether the room exists. */
         aula_static_serve(req, r->web_dir, "room.html");
         return "/r/{id}";
+    }
+    if (strncmp(p, "/e/", 3) == 0 && p[3] && !strchr(p + 3, '/')) {
+        /* The event page (registration, waiting, the room, the end). */
+        aula_static_serve(req, r->web_dir, "event.html");
+        return "/e/{id}";
     }
     aula_static_serve(req, r->web_dir, p + 1);
     return "static";

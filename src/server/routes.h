@@ -6,6 +6,7 @@
 
 #include "admin/metrics.h"
 #include "auth/auth_api.h"
+#include "event/event_api.h"
 #include "files/files_api.h"
 #include "http/http_server.h"
 #include "room/room_api.h"
@@ -18,6 +19,7 @@ typedef struct aula_routes {
     aula_http_metrics *metrics; /* borrowed */
     const char *web_dir;        /* borrowed */
     aula_files_api files;       /* room files (src/files/) */
+    aula_event_api events;      /* events (src/event/event_api.h) */
     /* Fills a status snapshot for /metrics and /healthz. */
     void (*status)(void *ud, aula_node_status *out);
     void *status_ud;
