@@ -7,6 +7,9 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "event/event_api.h"
+#include "event/mailer.h"
+#include "event/reminder.h"
 #include "http/http_server.h"
 #include "room/media_signaling.h"
 #include "room/room.h"
@@ -47,6 +50,9 @@ struct aula_server {
     aula_join_signer *signer;      /* owned: signs and checks join tokens */
     aula_login_limit *login_limit; /* owned */
     aula_http_metrics *metrics;    /* owned */
+    aula_mailer *mailer;           /* owned: e-mail, off when smtp_url is empty */
+    aula_mailer_stats mail_stats;  /* for /metrics */
+    aula_event_reminder *reminder; /* owned: reminders before events */
     aula_http_server *http;        /* owned; NULL once closed */
     aula_routes routes;
     worker_slot *workers;              /* owned */
@@ -86,6 +92,10 @@ static void fill_status(void *ud, aula_node_status *st)
     st->workers = s->worker_status;
     st->n_workers = s->n_workers;
     st->start_time = s->start_time;
+    if (s->mailer) {
+        aula_mailer_stats_get(s->mailer, &s->mail_stats);
+        st->mail = &s->mail_stats;
+    }
 }
 
 /* ---- media workers ---------------------------------------------------- */
@@ -120,6 +130,11 @@ static void open_when_workers_ready(aula_server *s)
         return;
     }
     uv_timer_start(&s->ping_timer, on_ping_timer, PING_INTERVAL_MS, PING_INTERVAL_MS);
+    /* Links in reminders when public_url is not set. */
+    snprintf(s->routes.events.local_url, sizeof s->routes.events.local_url, "%s://%s:%d",
+             *s->cfg->tls_cert ? "https" : "http",
+             strcmp(s->cfg->http_host, "0.0.0.0") == 0 ? "127.0.0.1" : s->cfg->http_host,
+             aula_http_server_port(s->http));
     print_url(s);
 }
 
@@ -188,14 +203,24 @@ static int start_workers(aula_server *s)
 
 /* ---- shutdown --------------------------------------------------------- */
 
-static void on_handle_closed(uv_handle_t *h)
+/* The last of the handles (and the mailer) to finish closing frees s. */
+static void part_closed(aula_server *s)
 {
-    aula_server *s = h->data;
     if (--s->open_handles > 0)
         return;
     aula_free(s->workers);
     aula_free(s->worker_status);
     aula_free(s);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    part_closed(h->data);
+}
+
+static void on_mailer_closed(void *ud)
+{
+    part_closed(ud);
 }
 
 static void release(aula_server *s)
@@ -214,7 +239,10 @@ static void release(aula_server *s)
     s->signer = NULL;
     aula_login_limit_destroy(s->login_limit);
     s->login_limit = NULL;
-    s->open_handles = 4;
+    s->open_handles = 5;
+    /* E-mails still queued are given up (logged); one being delivered is
+     * aborted within a second. */
+    aula_mailer_close(s->mailer, on_mailer_closed, s);
     uv_close((uv_handle_t *)&s->ping_timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->shutdown_timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->sigterm, on_handle_closed);
@@ -289,6 +317,8 @@ void aula_server_shutdown(aula_server *s)
     AULA_LOG_INFO("server", "shutting down", "websockets=%zu",
                   aula_signaling_sessions(s->signaling));
     uv_timer_stop(&s->ping_timer);
+    aula_event_reminder_stop(s->reminder);
+    s->reminder = NULL;
     uv_signal_stop(&s->sigterm);
     uv_signal_stop(&s->sigint);
     uv_timer_start(&s->shutdown_timer, on_shutdown_timeout, (uint64_t)s->cfg->shutdown_timeout, 0);
@@ -449,11 +479,34 @@ static void init_control(aula_server *s)
     /* A folder that cannot be prepared is logged; uploads then fail. */
     aula_files_api_init(&s->routes.files, s->store, s->signer, s->cfg->data_dir,
                         (uint64_t)s->cfg->file_max_bytes, s->metrics);
+    /* Events (issue 5): the /api/v1/events routes and the reminder timer. */
+    s->routes.events = (aula_event_api){.store = s->store,
+                                        .signer = s->signer,
+                                        .auth = &s->routes.auth,
+                                        .mailer = s->mailer,
+                                        .public_url = s->cfg->public_url,
+                                        .tls = *s->cfg->tls_cert != '\0',
+                                        .reminder_before_ms = s->cfg->reminder_before};
+    s->reminder = aula_event_reminder_start(s->loop, &s->routes.events);
     s->ping_timer.data = s->shutdown_timer.data = s->sigterm.data = s->sigint.data = s;
     uv_timer_init(s->loop, &s->ping_timer);
     uv_timer_init(s->loop, &s->shutdown_timer);
     uv_signal_init(s->loop, &s->sigterm);
     uv_signal_init(s->loop, &s->sigint);
+}
+
+/* A wrong smtp_url or smtp_from stops the start: better than finding out
+ * when the first invitation should go. An empty smtp_url is fine. */
+static int start_mailer(aula_server *s)
+{
+    aula_mailer_config mc;
+    aula_mailer_config_from(&mc, s->cfg);
+    char why[256], q[300];
+    int rc = aula_mailer_create(s->loop, &mc, &s->mailer, why, sizeof why);
+    if (rc != 0)
+        AULA_LOG_ERROR("server", "cannot set up e-mail", "why=%s",
+                       aula_log_quote(q, sizeof q, why));
+    return rc;
 }
 
 int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status, aula_server **out)
@@ -467,12 +520,15 @@ int aula_server_start(uv_loop_t *loop, const aula_config *cfg, int *exit_status,
     int rc = open_store(s);
     if (rc == 0)
         rc = open_signer(s);
+    if (rc == 0)
+        rc = start_mailer(s);
     if (rc == 0 && (rc = aula_srtp_global_init()) != 0)
         AULA_LOG_ERROR("server", "cannot initialise SRTP", "err=%s", aula_strerror(rc));
     if (rc == 0 && (rc = aula_dtls_identity_create(&s->identity)) != 0)
         AULA_LOG_ERROR("server", "cannot create the DTLS certificate", "err=%s", aula_strerror(rc));
     if (rc != 0) {
         aula_join_signer_destroy(s->signer);
+        aula_mailer_close(s->mailer, NULL, NULL);
         aula_store_close(s->store);
         aula_free(s);
         return rc;
