@@ -107,9 +107,13 @@ test('two people chat; history survives a reload; HTML stays text', async () => 
   assert.equal(await b.page.locator('[data-testid="chat-message"].mine').count(), 1);
   await screenshot(a.page, 'room');
 
-  // B reloads: back in the room as Bartek (no form), with the whole chat.
+  // B reloads with a line half typed: back in the room as Bartek (no
+  // form), with the whole chat, and the half-typed line still in the box.
+  await b.page.getByLabel('Your message').fill('half typed');
   await b.page.reload();
   await b.page.getByTestId('chat-input').waitFor();
+  await b.page.waitForFunction(() => document.querySelector('[data-testid="chat-input"]').value === 'half typed');
+  await b.page.getByLabel('Your message').fill('');
   await waitForMessage(b.page, HTML_TEXT);
   assert.deepEqual(await chatLines(b.page), expected);
   await waitForPeople(b.page, ['Ala', 'Bartek']);

@@ -218,3 +218,25 @@ test('lock and end: nobody new gets in; ending sends everyone to the end page', 
   assert.equal(await a.page.getByTestId('connection-status').textContent(), '');
   assertClean(h, a, late);
 });
+
+test('a password: asked for, a wrong one refused, the right one lets in; the host needs none', async () => {
+  const room = await makeRoom('Password', { password: 'kot-ma-ale-7' });
+  const h = await host('Hania', room); // the host link needs no password
+  const p = await newPerson(call.browser);
+  p.name = 'Piotr';
+  call.people.push(p);
+  await p.page.goto(`${call.aula.url}/r/${room.id}`);
+  await p.page.getByLabel('Meeting password').waitFor();
+  await p.page.getByLabel('Your name').fill('Piotr');
+  await p.page.getByRole('button', { name: 'Join' }).click();
+  await p.page.getByTestId('join-error').filter({ hasText: 'This meeting needs a password.' }).waitFor();
+  await p.page.getByLabel('Meeting password').fill('pies');
+  await p.page.getByRole('button', { name: 'Join' }).click();
+  await p.page.getByTestId('join-error').filter({ hasText: 'This password is not right.' }).waitFor();
+  assert.equal(await p.page.getByLabel('Meeting password').getAttribute('aria-invalid'), 'true');
+  await p.page.getByLabel('Meeting password').fill('kot-ma-ale-7');
+  await p.page.getByRole('button', { name: 'Join' }).click();
+  await p.page.getByTestId('chat-input').waitFor();
+  await waitForPeople(h.page, ['Hania', 'Piotr']);
+  assertClean(h, p);
+});

@@ -4,7 +4,7 @@
 import { t, tr, formatTime, formatFullTime, onLangChange } from './i18n.js';
 import { RpcError, Codes } from './rpc.js';
 import { $, state, call, announce, on, emit, amHost } from './state.js';
-import { h, codePoints } from './util.js';
+import { h, codePoints, storageGet, storageSet } from './util.js';
 
 const HISTORY_PAGE = 50;
 export const MAX_TEXT = 2000;
@@ -31,6 +31,29 @@ const chat = {
   loadingEarlier: false,
   unread: 0,
 };
+
+// What was typed but not yet stored by aula (the text in the box and the
+// waiting lines) is kept per tab, so a reload loses nothing either.
+const draftKey = () => `aula.draft.${state.roomId}`;
+
+function saveDraft() {
+  const draft = { text: el.input.value, pending: chat.pending };
+  storageSet(sessionStorage, draftKey(), draft.text || draft.pending.length ? JSON.stringify(draft) : null);
+}
+
+function restoreDraft() {
+  let d = null;
+  try {
+    d = JSON.parse(storageGet(sessionStorage, draftKey()));
+  } catch {
+    d = null;
+  }
+  if (!d || typeof d !== 'object') return;
+  if (!el.input.value && typeof d.text === 'string') el.input.value = d.text;
+  if (!chat.pending.length && Array.isArray(d.pending)) {
+    chat.pending = d.pending.filter((m) => m && typeof m.text === 'string');
+  }
+}
 
 // An error text (translated key) plus, optionally, the server's own words.
 export function showError(target, key, serverMessage) {
@@ -99,6 +122,7 @@ function updateChrome() {
 }
 
 function renderPending() {
+  saveDraft();
   el.pending.replaceChildren(...chat.pending.map((m) => {
     const note = h('span', { class: 'msg-time' });
     tr(note, 'pendingNote');
@@ -158,7 +182,10 @@ export function loadChat(result, { reconnect, first }) {
     }
     for (const m of lines) chat.messages.set(m.seq, m);
   }
-  if (first) following = true;
+  if (first) {
+    following = true;
+    restoreDraft();
+  }
   renderChat();
   renderPending();
   updateTo();
@@ -277,6 +304,7 @@ async function sendMessage() {
     updateChrome();
     scrollToBottom();
     if (el.input.value === raw) el.input.value = '';
+    saveDraft();
     showError(el.error, null);
     if (document.activeElement === el.send) el.input.focus();
   } catch (e) {
@@ -356,6 +384,7 @@ export function initChat() {
     sendMessage();
   });
   el.input.addEventListener('input', () => {
+    saveDraft();
     const key = errorKey(el.error);
     if ((key === 'msgEmpty' && el.input.value.trim()) ||
         (key === 'msgTooLong' && codePoints(el.input.value.trim()) <= MAX_TEXT)) {
