@@ -3,9 +3,10 @@
  * SRTP-protect it with AEAD_AES_128_GCM, and send it to loopback in
  * batches of 64 with sendmmsg. A thread on another CPU drains the sink
  * socket so the kernel does the full receive path, as it would for a
- * viewer. Prints one JSON line: {"pps_per_core": N, ...}.
+ * viewer; with --sinks N the packets go round-robin to N sockets, as an SFU
+ * sends to N viewers (each one a socket to wake). Prints one JSON line: {"pps_per_core": N, ...}.
  *
- *   aula-ceiling [--seconds S] [--sink-cpu N] [--only srtp|send]
+ *   aula-ceiling [--seconds S] [--sink-cpu N] [--sinks N] [--only srtp|send]
  *   (pin it with taskset) */
 #include "rtc/srtp.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,8 +28,12 @@
 #define PKT 1200
 #define BATCH 64
 
+#define MAX_SINKS 4096
+
 typedef struct sink {
-    int fd;
+    int fd[MAX_SINKS];
+    struct sockaddr_in addr[MAX_SINKS];
+    int n;
     int cpu;
     atomic_bool stop;
     uint64_t received;
@@ -50,12 +56,6 @@ static double cpu_s(void)
 static void *drain(void *arg)
 {
     sink *s = arg;
-    if (s->cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(s->cpu, &set);
-        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-    }
     static uint8_t bufs[BATCH][2048];
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
@@ -63,12 +63,21 @@ static void *drain(void *arg)
         iov[i] = (struct iovec){bufs[i], sizeof bufs[i]};
         msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
     }
-    struct timespec timeout = {0, 100 * 1000 * 1000};
-    while (!atomic_load(&s->stop)) {
-        int n = recvmmsg(s->fd, msgs, BATCH, MSG_WAITFORONE, &timeout);
-        if (n > 0)
-            s->received += (uint64_t)n;
+    int ep = epoll_create1(0);
+    for (int i = 0; i < s->n; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = s->fd[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, s->fd[i], &ev);
     }
+    struct epoll_event ready[64];
+    while (!atomic_load(&s->stop)) {
+        int k = epoll_wait(ep, ready, 64, 100);
+        for (int i = 0; i < k; i++) {
+            int n;
+            while ((n = recvmmsg(ready[i].data.fd, msgs, BATCH, MSG_DONTWAIT, NULL)) > 0)
+                s->received += (uint64_t)n;
+        }
+    }
+    close(ep);
     return NULL;
 }
 
@@ -83,21 +92,21 @@ static int udp_socket(struct sockaddr_in *addr, int rcvbuf)
         getsockname(fd, (struct sockaddr *)addr, &len) != 0)
         return -1;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct timeval tv = {0, 100000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return fd;
 }
 
 int main(int argc, char **argv)
 {
     double seconds = 2;
-    int sink_cpu = -1;
+    int sink_cpu = -1, sinks = 1;
     bool do_srtp = true, do_send = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--seconds") == 0)
             seconds = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--sink-cpu") == 0)
             sink_cpu = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--sinks") == 0)
+            sinks = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--only") == 0) {
             /* Measures one half of the work: "srtp" or "send". */
             do_srtp = strcmp(argv[i + 1], "send") != 0;
@@ -110,13 +119,30 @@ int main(int argc, char **argv)
     aula_srtp *srtp;
     if (aula_srtp_create(AULA_SRTP_AEAD_AES_128_GCM, &keys, AULA_SRTP_ROLE_SERVER, &srtp) != 0)
         return 1;
-    struct sockaddr_in to, from;
-    sink s = {.fd = udp_socket(&to, 8 << 20), .cpu = sink_cpu};
+    static sink s;
+    s.cpu = sink_cpu;
+    s.n = sinks < 1 ? 1 : sinks > MAX_SINKS ? MAX_SINKS : sinks;
+    for (int i = 0; i < s.n; i++)
+        if ((s.fd[i] = udp_socket(&s.addr[i], 1 << 20)) < 0)
+            return 1;
+    struct sockaddr_in from;
     int out = udp_socket(&from, 1 << 20);
-    if (s.fd < 0 || out < 0)
+    if (out < 0)
         return 1;
+    unsigned next_sink = 0;
     pthread_t th;
-    pthread_create(&th, NULL, drain, &s);
+    /* The drainer gets its CPU before it starts: under SCHED_FIFO it could
+     * not run on the sender's CPU to move itself. */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (s.cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(s.cpu, &set);
+        pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    }
+    pthread_create(&th, &attr, drain, &s);
+    pthread_attr_destroy(&attr);
 
     uint8_t original[PKT];
     memset(original, 0x5a, sizeof original);
@@ -140,10 +166,11 @@ int main(int argc, char **argv)
             if (do_srtp)
                 aula_srtp_protect_rtp(srtp, bufs[i], &len, sizeof bufs[i]);
             iov[i] = (struct iovec){bufs[i], len};
-            msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &to,
-                                                   .msg_namelen = sizeof to,
+            msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &s.addr[next_sink],
+                                                   .msg_namelen = sizeof s.addr[0],
                                                    .msg_iov = &iov[i],
                                                    .msg_iovlen = 1}};
+            next_sink = (next_sink + 1) % (unsigned)s.n; /* viewer after viewer */
         }
         int n = do_send ? sendmmsg(out, msgs, BATCH, 0) : BATCH;
         sent += n > 0 ? (uint64_t)n : 0;
@@ -153,11 +180,11 @@ int main(int argc, char **argv)
     atomic_store(&s.stop, true);
     pthread_join(th, NULL);
     const char *work = !do_send ? "copy+srtp" : !do_srtp ? "copy+sendmmsg" : "copy+srtp+sendmmsg";
-    printf("{\"work\":\"%s\",\"profile\":\"AEAD_AES_128_GCM\",\"packet_bytes\":%d,"
+    printf("{\"sinks\":%d,\"work\":\"%s\",\"profile\":\"AEAD_AES_128_GCM\",\"packet_bytes\":%d,"
            "\"pps_per_core\":%.0f,\"sent\":%llu,\"received\":%llu,\"cpu\":%.2f,"
            "\"wall\":%.2f}\n",
-           work, PKT, (double)sent / cpu, (unsigned long long)sent, (unsigned long long)s.received,
-           cpu, wall);
+           s.n, work, PKT, (double)sent / cpu, (unsigned long long)sent,
+           (unsigned long long)s.received, cpu, wall);
     aula_srtp_destroy(srtp);
     return 0;
 }

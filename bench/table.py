@@ -4,7 +4,9 @@ usage: table.py CEILING_JSON RESULTS_JSONL
 
 One row per run of aula-hammer. "x Janus" compares viewers per core with
 the Janus row of the same scenario and size; "of ceiling" is the server's
-packets/s per core over this machine's measured forwarding limit.
+packets/s per core over this machine's measured forwarding limit; "gen
+cores" is the load generator's own CPU (near 1.0 it, not the server, is
+the limit).
 """
 import json
 import sys
@@ -16,7 +18,7 @@ def main():
     janus = {(r["scenario"], r["viewers"]): r for r in rows if r["server"] == "janus"}
     head = ["server", "scenario", "viewers", "pkts/s out", "cores", "viewers/core", "x Janus",
             "RSS MiB", "KiB/viewer", "loss %", "delay p50/p99 ms", "join p50/p99 ms",
-            "of ceiling"]
+            "of ceiling", "gen cores"]
     out = []
     for r in rows:
         cores = r["server_cores"]
@@ -33,6 +35,7 @@ def main():
             "%.2f / %.2f" % (r["delay_p50_us"] / 1000, r["delay_p99_us"] / 1000),
             "%d / %d" % (r["join_p50_ms"], r["join_p99_ms"]),
             "%.0f%%" % (100 * pps_core / ceiling) if ceiling else "",
+            "%.2f" % r.get("hammer_cores", 0),
         ])
     widths = [max(len(h), *(len(o[i]) for o in out)) if out else len(h)
               for i, h in enumerate(head)]
