@@ -195,7 +195,19 @@ test('waiting room: the host lets one in and declines another', async () => {
   await h.page.getByTestId('waiting-person').waitFor({ state: 'detached' });
   await waitForPeople(h.page, ['Hania', 'Wanda']);
   assert.equal(await z.page.getByTestId('connection-status').textContent(), '');
-  assertClean(h, w, z);
+
+  // Someone who gives up waiting goes back to the join screen, and leaves
+  // the host's list.
+  const s = await newPerson(call.browser);
+  s.name = 'Stefan';
+  call.people.push(s);
+  await joinRoom(s.page, `${call.aula.url}/r/${room.id}`, 'Stefan', { waitRoom: false });
+  await s.page.getByTestId('lobby').waitFor();
+  await h.page.getByTestId('waiting-name').filter({ hasText: 'Stefan' }).waitFor();
+  await s.page.getByRole('button', { name: 'Stop waiting' }).click();
+  await s.page.getByTestId('join-view').waitFor();
+  await h.page.getByTestId('waiting-person').waitFor({ state: 'detached' });
+  assertClean(h, w, z, s);
 });
 
 test('lock and end: nobody new gets in; ending sends everyone to the end page', async () => {

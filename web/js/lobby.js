@@ -1,14 +1,18 @@
 // The waiting room: a calm page that says the host will let you in. The
 // connection stays open; lobby.admitted moves on into the room by itself
-// (connection.js), lobby.declined ends on a friendly page.
-import { $, state } from './state.js';
+// (connection.js), lobby.declined ends on a friendly page, and "Stop
+// waiting" leaves the queue and goes back to the join screen.
+import { $ } from './state.js';
 
-const el = { view: $('view-lobby') };
+const el = { view: $('view-lobby'), heading: $('lobby-heading'), leave: $('lobby-leave') };
 
-export function showLobby() {
-  state.phase = 'lobby';
-  for (const v of document.querySelectorAll('main > .view')) v.hidden = v !== el.view;
-  document.body.dataset.view = 'lobby';
+// show(name) is the page's view switcher.
+export function showLobby(show) {
+  const already = !el.view.hidden;
+  show('lobby');
+  if (!already) el.heading.focus();
 }
 
-export function initLobby() {}
+export function initLobby({ onStopWaiting }) {
+  el.leave.addEventListener('click', onStopWaiting);
+}

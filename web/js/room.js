@@ -314,10 +314,7 @@ function enterLobby(result, { reconnect }) {
     if (result.room.title) setTitle(result.room.title);
   }
   if (reconnect) setConnStatus('reconnected');
-  if (state.phase !== 'lobby') {
-    showLobby();
-    focusHeading(el.views.lobby);
-  }
+  showLobby(showView);
 }
 
 function enterRoom(rpc, result, { reconnect }) {
@@ -822,7 +819,6 @@ for (const input of [el.name, el.password]) {
 }
 
 el.leave.addEventListener('click', leave);
-$('lobby-leave').addEventListener('click', stopWaiting);
 el.micToggle.addEventListener('click', toggleMic);
 el.camToggle.addEventListener('click', toggleCamera);
 el.screenToggle.addEventListener('click', toggleScreen);
@@ -861,7 +857,7 @@ onLangChange(() => {
 
 initI18n();
 initJoin();
-initLobby();
+initLobby({ onStopWaiting: stopWaiting });
 initChat();
 initControls();
 initHands();
