@@ -299,16 +299,17 @@ int aula_tz_parse(const void *data, size_t len, aula_tz **out)
             rc = read_block(tz, h2 + 44, &c2, 8);
         const char *foot = (const char *)h2 + v2;
         size_t left = len - v1 - v2;
-        if (rc == 0 && left >= 2 && foot[0] == '\n') {
-            const char *nl = memchr(foot + 1, '\n', left - 1);
-            if (nl && nl > foot + 1) {
-                char rule[128];
-                size_t n = (size_t)(nl - foot - 1);
-                if (n < sizeof rule) {
-                    memcpy(rule, foot + 1, n);
-                    rule[n] = '\0';
-                    rc = parse_rule(tz, rule);
-                }
+        /* The footer: "\n" rule "\n" (the rule may be empty). */
+        if (rc == 0 && left > 0) {
+            const char *nl = left >= 2 && foot[0] == '\n' ? memchr(foot + 1, '\n', left - 1) : NULL;
+            char rule[128];
+            size_t n = nl ? (size_t)(nl - foot - 1) : 0;
+            if (!nl || n >= sizeof rule) {
+                rc = AULA_EINVAL;
+            } else if (n > 0) {
+                memcpy(rule, foot + 1, n);
+                rule[n] = '\0';
+                rc = parse_rule(tz, rule);
             }
         }
     } else {
