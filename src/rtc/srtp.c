@@ -1,5 +1,7 @@
 #include "rtc/srtp.h"
 
+#include "rtc/srtp_gcm.h"
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -26,7 +28,9 @@ _Static_assert(AULA_SRTP_MAX_KEY_LEN + AULA_SRTP_MAX_SALT_LEN <= SRTP_MAX_KEY_LE
 struct aula_srtp {
     aula_srtp_profile profile;
     srtp_t inbound;  /* owned: unprotects what the peer sends */
-    srtp_t outbound; /* owned: protects what we send */
+    srtp_t outbound; /* owned: protects what we send (RTCP only with GCM) */
+    /* owned, GCM only: outbound RTP, the hot path (see srtp_gcm.h) */
+    aula__srtp_gcm_tx *fast_tx;
 };
 
 /* libsrtp2 keeps a process-wide registry of cipher and auth types (its
@@ -139,6 +143,8 @@ int aula_srtp_create(aula_srtp_profile profile, const aula_srtp_keys *keys, aula
     err = make_session(profile, ssrc_any_inbound, remote, &s->inbound);
     if (!err)
         err = make_session(profile, ssrc_any_outbound, local, &s->outbound);
+    if (!err && profile == AULA_SRTP_AEAD_AES_128_GCM)
+        err = aula__srtp_gcm_tx_create(local, local + key_len, &s->fast_tx);
     OPENSSL_cleanse(local, sizeof local);
     OPENSSL_cleanse(remote, sizeof remote);
     if (err) {
@@ -157,6 +163,7 @@ void aula_srtp_destroy(aula_srtp *s)
         srtp_dealloc(s->inbound);
     if (s->outbound)
         srtp_dealloc(s->outbound);
+    aula__srtp_gcm_tx_destroy(s->fast_tx);
     aula_free(s);
 }
 
@@ -207,6 +214,8 @@ int aula_srtp_protect_rtp(aula_srtp *s, uint8_t *buf, size_t *len, size_t cap)
     int err = check_protect_args(len, cap, RTP_MIN_LEN);
     if (err)
         return err;
+    if (s->fast_tx)
+        return aula__srtp_gcm_tx_protect(s->fast_tx, buf, len);
     int n = (int)*len;
     err = map_protect(srtp_protect(s->outbound, buf, &n));
     if (!err)
