@@ -507,6 +507,11 @@ static void edit(const aula_event_api *api, aula_http_request *req, const char *
                           json_pack("{s:s}", "status", "cancelled"));
         goto done;
     }
+    if (aula_event_status_at(ev.starts_ms, ev.duration_min, 0, now) == AULA_EVENT_ENDED) {
+        aula__event_error(req, 409, "this event is over and cannot be changed",
+                          json_pack("{s:s}", "status", "ended"));
+        goto done;
+    }
     if (apply_input(api, req, &in, &ev, now) != 0)
         goto done;
     ev.sequence++;

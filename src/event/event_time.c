@@ -166,19 +166,26 @@ static const char *parse_rule_date(const char *p, tz_date *d)
     d->secs = 7200; /* 02:00 unless said */
     if (*p == 'M') {
         d->kind = 'M';
-        if (sscanf(p + 1, "%d.%d.%d", &d->m, &d->w, &d->d) != 3 || d->m < 1 || d->m > 12 ||
-            d->w < 1 || d->w > 5 || d->d < 0 || d->d > 6)
-            return NULL;
+        int *part[3] = {&d->m, &d->w, &d->d};
         p++;
-        while ((*p >= '0' && *p <= '9') || *p == '.')
-            p++;
+        for (int i = 0; i < 3; i++) {
+            if (i > 0 && *p++ != '.')
+                return NULL;
+            if (*p < '0' || *p > '9')
+                return NULL;
+            *part[i] = *p++ - '0';
+            if (*p >= '0' && *p <= '9')
+                *part[i] = *part[i] * 10 + (*p++ - '0');
+        }
+        if (d->m < 1 || d->m > 12 || d->w < 1 || d->w > 5 || d->d > 6)
+            return NULL;
     } else {
         d->kind = *p == 'J' ? 'J' : 'N';
         if (*p == 'J')
             p++;
         if (*p < '0' || *p > '9')
             return NULL;
-        while (*p >= '0' && *p <= '9')
+        while (*p >= '0' && *p <= '9' && d->n <= 365)
             d->n = d->n * 10 + (*p++ - '0');
         if (d->n > 365 || (d->kind == 'J' && d->n < 1))
             return NULL;
@@ -196,6 +203,8 @@ static int parse_rule(aula_tz *tz, const char *s)
     const char *p = parse_abbr(s, tz->std.abbr, sizeof tz->std.abbr);
     if (!p || !(p = parse_hms(p, &off)))
         return AULA_EINVAL;
+    if (off < -24 * 3600 || off > 24 * 3600)
+        return AULA_EINVAL;
     tz->std.off = -off;
     if (*p == '\0') {
         tz->has_rule = 1;
@@ -206,7 +215,7 @@ static int parse_rule(aula_tz *tz, const char *s)
     tz->dst.off = tz->std.off + 3600;
     tz->dst.isdst = 1;
     if (*p && *p != ',') {
-        if (!(p = parse_hms(p, &off)))
+        if (!(p = parse_hms(p, &off)) || off < -24 * 3600 || off > 24 * 3600)
             return AULA_EINVAL;
         tz->dst.off = -off;
     }
@@ -262,6 +271,9 @@ static int read_block(aula_tz *tz, const uint8_t *p, const tzif_counts *c, size_
     tz->ntypes = c->type;
     for (size_t i = 0; i < c->type; i++, p += 6) {
         tz->types[i].off = (int32_t)be32(p);
+        /* RFC 8536 section 3.2: -89999..93599 (about -25 h to +26 h). */
+        if (tz->types[i].off < -89999 || tz->types[i].off > 93599)
+            return AULA_EINVAL;
         tz->types[i].isdst = p[4] != 0;
         size_t ai = p[5];
         if (ai >= c->chars)

@@ -105,7 +105,9 @@ static int load_room(aula_rooms *rooms, const char *id, aula_room **out)
     r->title = rec.title;
     r->locked = rec.locked;
     r->lobby = rec.lobby;
-    r->has_password = rec.password_hash != NULL;
+    /* An event's room (issue 5) is entered only with a token from the
+     * event's join route, as a room with a password is. */
+    r->has_password = rec.password_hash != NULL || rec.event_id != NULL;
     r->webinar = aula__webinar_create(rec.kind, rec.chat_mode);
     rec.id = rec.title = NULL;
     aula_room_rec_deinit(&rec);

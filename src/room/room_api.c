@@ -288,6 +288,15 @@ static int admit(const aula_room_api *api, aula_http_request *req, const aula_ro
     if (rejoin && role == AULA_ROLE_PARTICIPANT)
         role = prev.role;
 
+    /* Event rooms (issue 5): newcomers go through the event's join route,
+     * which applies its access rules (registration, password, opening
+     * hours); a token from there comes back here as a rejoin. */
+    if (!aula_role_is_host(role) && !rejoin && rec->event_id) {
+        json_t *o = json_pack("{s:{s:i,s:s},s:s}", "error", "status", 409, "message",
+                              "join this event from its page", "event", rec->event_id);
+        aula_api_respond_json(req, 409, o, NULL, 0);
+        return -1;
+    }
     if (!aula_role_is_host(role) && !rejoin && rec->password_hash) {
         if (!j->password || !*j->password) {
             aula_api_respond_error_flag(req, 401, "this room needs a password",

@@ -266,6 +266,9 @@ test('list upcoming and past; cancel moves an event to the past and tells regist
   }
   assert.deepEqual(past.json.events.map((e) => e.id).sort(), [b.id, c.id].sort());
   assert.equal(past.json.events.find((e) => e.id === c.id).status, 'ended');
+  const over = await tab.call('PATCH', `/api/v1/events/${c.id}`, { title: 'Renamed' });
+  assert.equal(over.status, 409);
+  assert.equal(msg(over), 'this event is over and cannot be changed');
   const up2 = await tab.call('GET', '/api/v1/events');
   assert.deepEqual(up2.json.events.map((e) => e.id), [a.id]);
 });
@@ -351,6 +354,19 @@ test('join: the personal link gives an attendee token for the webinar room, usab
   assert.equal(res.me.id, join.json.participant.id, JSON.stringify(res));
   assert.equal(res.me.role, 'attendee');
   client.close();
+
+  // The room's own routes do not let newcomers around the event's rules.
+  const direct = await post(`/api/v1/rooms/${join.json.room.id}/join`, { name: 'Gatecrasher' });
+  assert.equal(direct.status, 409);
+  assert.equal(msg(direct), 'join this event from its page');
+  assert.equal(direct.json.event, ev.id);
+  const back = await post(`/api/v1/rooms/${join.json.room.id}/join`, { name: 'Kuba', token: join.json.token });
+  assert.equal(back.status, 200, JSON.stringify(back.json));
+  assert.equal(back.json.participant.id, join.json.participant.id);
+  const ws = await openClient(aula.wsUrl);
+  const tokenless = await ws.raw('room.join', { room: join.json.room.id, name: 'Gatecrasher' });
+  assert.equal(tokenless.error?.code, -32006, JSON.stringify(tokenless));
+  ws.close();
 
   const wrong = await post(`/api/v1/events/${ev.id}/join`, { key: '0'.repeat(32) });
   assert.equal(wrong.status, 403);
