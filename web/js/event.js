@@ -7,7 +7,7 @@
 // the address bar. With a key (or a name for open events) the page asks
 // POST /api/v1/events/{id}/join; once the event is open it hands the token
 // to the room page (event_join.js) and goes there by itself.
-import { initI18n, onLangChange, t, tr } from './i18n.js';
+import { initI18n, onLangChange, tr, getLang } from './i18n.js';
 import { api } from './api.js';
 import { copyText, codePoints, ROOM_ID_RE } from './util.js';
 import { credFromHash, loadCred, saveCred, joinEvent, handOff } from './event_join.js';
@@ -103,6 +103,17 @@ function hasKey() {
   return !!(cred.key || cred.presenter_key || cred.host_key);
 }
 
+// Host and presenter links carry no name: the page asks for one.
+function roleKey() {
+  return !!(cred.presenter_key || cred.host_key);
+}
+
+function keysOnly(c) {
+  const out = {};
+  for (const k of ['key', 'presenter_key', 'host_key']) if (c[k]) out[k] = c[k];
+  return out;
+}
+
 // What the visitor sees now, from the event's state and the link's key.
 function decide() {
   const status = ev.status || 'scheduled';
@@ -110,8 +121,12 @@ function decide() {
     show('cancelled');
     return;
   }
-  if (hasKey()) {
+  if (cred.key || (roleKey() && cred.name)) {
     enter();
+    return;
+  }
+  if (roleKey()) {
+    showNameForm();
     return;
   }
   if (status === 'ended') {
@@ -123,11 +138,36 @@ function decide() {
 
 function showEventForms() {
   const reg = ev.access === 'registration';
+  // The event's owner (logged in) sees its host key: one button goes in.
+  $('enter-host').hidden = !ev.host_key;
   $('register-form').hidden = !reg;
   $('enter-form').hidden = reg;
   $('enter-password-field').hidden = ev.access !== 'password';
   tr($('ev-status'), ev.status === 'live' ? 'evLiveNow' : null);
+  prefillName();
   show('event');
+}
+
+// A host or presenter link: only the name is asked.
+function showNameForm() {
+  $('register-form').hidden = true;
+  $('enter-form').hidden = false;
+  $('enter-password-field').hidden = true;
+  $('enter-host').hidden = true;
+  tr($('ev-status'), cred.host_key ? 'evAsHost' : 'evAsPresenter');
+  prefillName();
+  show('event', { focus: false });
+  $('enter-name').focus();
+}
+
+function prefillName() {
+  const input = $('enter-name');
+  if (input.value) return;
+  try {
+    input.value = localStorage.getItem('aula.name') || '';
+  } catch {
+    /* storage off: the person types it */
+  }
 }
 
 // Asks for a token; goes to the room, or waits, or says why not.
@@ -157,14 +197,24 @@ async function enter() {
     show('error');
     return;
   }
-  // A key that does not work (any more), a wrong password, a bad name.
-  const keyed = hasKey();
+  // A name the server refuses: ask again.
+  if (r.status === 400) {
+    if (roleKey()) showNameForm();
+    else showEventForms();
+    $('enter-name').setAttribute('aria-invalid', 'true');
+    showError($('enter-error'), 'evJoinFailed', { msg: r.error || String(r.status) });
+    $('enter-name').focus();
+    return;
+  }
+  // A key that does not work (any more), a wrong password.
+  const keyed = hasKey() && r.status !== 401;
   if (keyed) {
     cred = {};
     saveCred(eventId, cred);
   }
-  showEventForms();
-  const target = ev.access === 'registration' ? $('reg-error') : $('enter-error');
+  if (roleKey()) showNameForm();
+  else showEventForms();
+  const target = ev.access === 'registration' && !roleKey() ? $('reg-error') : $('enter-error');
   if (r.status === 401 && b.password_required) {
     $('enter-password-field').hidden = false;
     showError(target, cred.password ? 'evPasswordWrong' : 'evPasswordNeeded');
@@ -260,10 +310,10 @@ async function register(evt) {
   btn.disabled = true;
   btn.setAttribute('aria-busy', 'true');
   const res = await api('POST', `/api/v1/events/${encodeURIComponent(eventId)}/register`,
-    { name, email, consent: true });
+    { name, email, consent: true, lang: getLang() });
   btn.disabled = false;
   btn.removeAttribute('aria-busy');
-  if ((res.status === 201 || res.status === 200) && res.body && res.body.personal_url) {
+  if ((res.status === 201 || res.status === 200) && res.body && (res.body.personal_url || res.body.already_registered)) {
     showRegistered(res.body, email);
     return;
   }
@@ -271,10 +321,15 @@ async function register(evt) {
 }
 
 function showRegistered(body, email) {
-  const url = new URL(body.personal_url, window.location.origin).href;
+  // Registered before: the link goes to the address again, and is shown
+  // only when e-mail is off (whoever typed the address may not own it).
+  const url = body.personal_url ? new URL(body.personal_url, window.location.origin).href : '';
   $('personal-link').value = url;
-  $('personal-go').href = url;
-  if (body.email_off) tr($('registered-mail'), 'evMailOff');
+  $('personal-go').href = url || '#';
+  $('personal-box').hidden = !url;
+  $('personal-go').hidden = !url;
+  if (body.already_registered && !url) tr($('registered-mail'), 'evMailAgain', { email });
+  else if (body.email_off) tr($('registered-mail'), 'evMailOff');
   else if (body.email_sent === false) tr($('registered-mail'), 'evMailFailed', { email });
   else tr($('registered-mail'), 'evMailSent', { email });
   show('registered');
@@ -292,9 +347,16 @@ function enterForm(evt) {
     return;
   }
   showError(err, null);
-  cred = { name };
+  cred = { ...keysOnly(cred), name };
   const pw = $('enter-password').value;
   if (pw) cred.password = pw;
+  try {
+    localStorage.setItem('aula.name', name);
+  } catch {
+    /* not remembered */
+  }
+  // Kept for this tab (not the password), so a reload asks nothing again.
+  saveCred(eventId, { ...keysOnly(cred), name });
   enter();
 }
 
@@ -334,6 +396,11 @@ window.addEventListener('hashchange', () => {
 });
 
 $('register-form').addEventListener('submit', register);
+$('enter-host').addEventListener('click', () => {
+  cred = { host_key: ev.host_key };
+  saveCred(eventId, cred);
+  showNameForm();
+});
 $('enter-form').addEventListener('submit', enterForm);
 $('copy-personal').addEventListener('click', copyPersonal);
 $('retry').addEventListener('click', load);

@@ -63,7 +63,7 @@ function roomIdOf(body) {
 //   { ok: false, status, error, body } (409 carries body.status and body.starts)
 export async function joinEvent(id, cred) {
   const data = {};
-  for (const k of ['key', 'presenter_key', 'host_key', 'password', 'name']) {
+  for (const k of ['key', 'presenter_key', 'host_key', 'password', 'name', 'token']) {
     if (cred[k]) data[k] = cred[k];
   }
   const res = await api('POST', `/api/v1/events/${encodeURIComponent(id)}/join`, data);
@@ -107,6 +107,8 @@ export async function eventFetchToken(conn, JoinError) {
   const ev = conn.saved.event;
   const cred = { ...(ev.cred || {}) };
   if (!cred.key && !cred.presenter_key && !cred.host_key && conn.saved.name) cred.name = conn.saved.name;
+  // The token held keeps the participant id (and a presenter's stage).
+  if (conn.token) cred.token = conn.token;
   const r = await joinEvent(ev.id, cred);
   if (r.ok) {
     conn.saved.name = r.name || conn.saved.name;

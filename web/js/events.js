@@ -118,7 +118,7 @@ async function submitForm(evt) {
   if (!title) return formError('evsNeedTitle', {}, 'ef-title');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return formError('evsNeedDate', {}, 'ef-date');
   if (!/^\d{2}:\d{2}$/.test(time)) return formError('evsNeedTime', {}, 'ef-time');
-  if (!Number.isInteger(duration) || duration < 5 || duration > 1440) return formError('evsBadDuration', {}, 'ef-duration');
+  if (!Number.isInteger(duration) || duration < 1 || duration > 1440) return formError('evsBadDuration', {}, 'ef-duration');
   if (access === 'password' && !password && !(editing && editing.access === 'password')) {
     return formError('evsNeedPassword', {}, 'ef-password');
   }
@@ -333,7 +333,7 @@ function registrantsBox(ev) {
     const head = h('tr', {}, h('th', { scope: 'col' }, t('nameLabel')), h('th', { scope: 'col' }, t('emailLabel')), h('th', { scope: 'col' }, t('evsRegisteredAt')));
     const rows = list.map((r) => h('tr', { 'data-testid': 'registrant' },
       h('td', {}, r.name || ''), h('td', {}, r.email || ''),
-      h('td', {}, r.created !== undefined || r.created_ms !== undefined ? formatShort(toMs(r.created ?? r.created_ms)) : '')));
+      h('td', {}, r.registered !== undefined ? formatShort(toMs(r.registered)) : '')));
     const caption = h('caption', { class: 'visually-hidden' }, t('evsRegistrantsOf', { title: ev.title }));
     body.append(h('table', { class: 'reg-table' }, caption, h('thead', {}, head), h('tbody', {}, ...rows)));
   })();

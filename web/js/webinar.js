@@ -174,9 +174,11 @@ async function onStage(msg) {
   renderAll();
 }
 
-// This page went on or off stage: publish or stop publishing.
+// This page went on or off stage: publish or stop publishing, on the
+// same media session (the receiving connection stays as it is).
 async function stageChanged() {
   const note = web.els?.stageNote;
+  const media = state.media;
   if (mayPublish()) {
     if (!state.local) {
       const got = await getLocalMedia({ audioId: state.devices.audio, videoId: state.devices.video });
@@ -186,12 +188,28 @@ async function stageChanged() {
       state.camOn = true;
     }
     if (note) tr(note, state.local ? 'stageYouOn' : 'stageYouOnNoDevice');
+    if (!media) {
+      emit('restart-media');
+    } else if (state.local && !media.pub && !media.closed) {
+      media.stream = state.local;
+      try {
+        await media.publish();
+      } catch (e) {
+        console.warn('media: publishing on stage failed:', e);
+      }
+    }
   } else {
+    // aula closed what this page published; close our side of it.
+    if (media && media.pub) {
+      media.pub.close();
+      media.pub = null;
+      media.senders.clear();
+      media.stream = null;
+    }
     stopStream(state.local);
     state.local = null;
     if (note) tr(note, 'stageYouOff');
   }
-  emit('restart-media');
 }
 
 // The host's people menu: "Bring on stage" / "Back to the audience".
