@@ -53,6 +53,10 @@ export function initReactions() {
       el.toggle.focus();
     }
   });
+  // A click elsewhere closes the panel.
+  document.addEventListener('click', (ev) => {
+    if (!el.panel.hidden && !el.toggle.parentElement.contains(ev.target)) setOpen(false);
+  });
   on('lang', buildPanel);
 }
 

@@ -831,6 +831,9 @@ el.devicesPanel.addEventListener('keydown', (ev) => {
     el.devicesToggle.focus();
   }
 });
+document.addEventListener('click', (ev) => {
+  if (!el.devicesPanel.hidden && !el.devicesToggle.parentElement.contains(ev.target)) setDevicesOpen(false);
+});
 el.roomCamSelect.addEventListener('change', () => switchDevice('video', el.roomCamSelect.value));
 el.roomMicSelect.addEventListener('change', () => switchDevice('audio', el.roomMicSelect.value));
 el.joinAgain.addEventListener('click', async () => {
