@@ -248,10 +248,7 @@ int aula_poll_vote(aula_participant *voter, int64_t id, const int *choices, size
     }
     if (t) {
         t->dirty = 1;
-        if (!w->results_pending) {
-            w->results_pending = 1;
-            aula__room_wakeup(r, w->results_next > now_ms ? w->results_next : now_ms);
-        }
+        aula__results_changed(r, now_ms);
     }
     if (out)
         *out = poll_json(r, &p, voter);

@@ -2,6 +2,8 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/alloc.h"
+#include "room/room_internal.h"
 #include "room/webinar_internal.h"
 #include "store/store_webinar.h"
 
@@ -124,7 +126,18 @@ int aula_qa_upvote(aula_participant *p, int64_t id, int64_t now_ms, json_t **out
         return store_failed(rc, why, whylen);
     }
     q.votes++;
-    tell(r, &q, "qa.updated", is_public(&q));
+    /* Many people upvote the same question within a second: the new count
+     * goes out with the next flush (at most every AULA_WEBINAR_RESULTS_
+     * EVERY_MS), once for all those votes. */
+    aula_webinar *w = r->webinar;
+    size_t i = 0;
+    while (i < w->n_voted_questions && w->voted_questions[i] != id)
+        i++;
+    if (i == w->n_voted_questions) {
+        w->voted_questions = aula_realloc(w->voted_questions, (i + 1) * sizeof *w->voted_questions);
+        w->voted_questions[w->n_voted_questions++] = id;
+    }
+    aula__results_changed(r, now_ms);
     if (out)
         *out = question_json(&q, 1);
     aula_question_rec_deinit(&q);
@@ -187,6 +200,20 @@ int aula_qa_hide(aula_participant *host, int64_t id, int hidden, json_t **out, c
                  size_t whylen)
 {
     return host_change(host, id, "hide", out, why, whylen, do_hide, &hidden);
+}
+
+void aula__qa_flush(aula_room *r)
+{
+    aula_webinar *w = r->webinar;
+    for (size_t i = 0; i < w->n_voted_questions; i++) {
+        aula_question_rec q;
+        if (aula_store_question_get(aula_room_store(r), aula_room_id(r), w->voted_questions[i],
+                                    NULL, &q) != 0)
+            continue; /* logged by the store; the next vote tells again */
+        tell(r, &q, "qa.updated", is_public(&q));
+        aula_question_rec_deinit(&q);
+    }
+    w->n_voted_questions = 0;
 }
 
 int aula_qa_list(aula_participant *p, json_t **out, char *why, size_t whylen)

@@ -34,7 +34,8 @@
 int aula_qa_ask(aula_participant *p, const char *text, int per_minute, int64_t now_ms, json_t **out,
                 char *why, size_t whylen);
 
-/* qa.upvote: once per participant and question, never one's own. */
+/* qa.upvote: once per participant and question, never one's own. The new
+ * count reaches the others with the next flush (webinar.h), not at once. */
 int aula_qa_upvote(aula_participant *p, int64_t id, int64_t now_ms, json_t **out, char *why,
                    size_t whylen);
 

@@ -52,6 +52,7 @@ void aula__webinar_destroy(aula_webinar *w)
         return;
     aula_free(w->tallies);
     aula_free(w->demoted);
+    aula_free(w->voted_questions);
     aula_free(w);
 }
 
@@ -242,6 +243,15 @@ int aula_webinar_stage(aula_participant *host, const char *target_id, int on, in
     return 0;
 }
 
+void aula__results_changed(aula_room *r, int64_t now_ms)
+{
+    aula_webinar *w = r->webinar;
+    if (w->results_pending)
+        return;
+    w->results_pending = 1;
+    aula__room_wakeup(r, w->results_next > now_ms ? w->results_next : now_ms);
+}
+
 int64_t aula_webinar_flush(aula_room *r, int64_t now_ms)
 {
     aula_webinar *w = r->webinar;
@@ -270,6 +280,7 @@ int64_t aula_webinar_flush(aula_room *r, int64_t now_ms)
             w->results_pending = 0;
             w->results_next = now_ms + AULA_WEBINAR_RESULTS_EVERY_MS;
             aula__polls_flush(r);
+            aula__qa_flush(r);
         } else if (!next || w->results_next < next) {
             next = w->results_next;
         }

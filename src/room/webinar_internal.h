@@ -26,8 +26,10 @@ struct aula_webinar {
     int attendees_pending;     /* the count changed since it was told */
     aula__poll_tally *tallies; /* owned */
     size_t n_tallies;
-    int64_t results_next; /* no poll.results before this (ms) */
+    int64_t results_next; /* no poll.results nor vote counts before this (ms) */
     int results_pending;
+    int64_t *voted_questions; /* owned: questions whose upvotes are not told yet */
+    size_t n_voted_questions;
     char (*demoted)[AULA_PARTICIPANT_ID_LEN + 1]; /* owned: taken off stage while live */
     size_t n_demoted;
 };
@@ -42,6 +44,12 @@ aula__poll_tally *aula__poll_tally_get(aula_room *r, int64_t id, size_t n_choice
 
 /* Sends the pending poll.results of r (webinar.c's flush). */
 void aula__polls_flush(aula_room *r);
+
+/* Sends qa.updated for the questions upvoted since the last flush. */
+void aula__qa_flush(aula_room *r);
+
+/* Asks for a flush of results (polls, upvotes) at the next allowed time. */
+void aula__results_changed(aula_room *r, int64_t now_ms);
 
 /* Printf into why (a sentence for the caller's error) and return code. */
 int aula__webinar_fail(int code, char *why, size_t whylen, const char *fmt, ...)

@@ -85,6 +85,18 @@ static void one_upvote_each_and_not_ones_own(void **state)
     assert_string_equal(why, "you cannot vote for your own question");
     /* The host votes too; the count is stored. */
     assert_int_equal(aula_qa_upvote(host, id, 5005, NULL, why, sizeof why), 0);
+    /* The others hear of both votes once, with the next flush. */
+    const char *last = NULL;
+    assert_int_equal(got(b, "qa.updated", NULL), 1); /* the answer */
+    assert_int_equal(aula_webinar_flush(aula_participant_room(host), 5005), 0);
+    assert_int_equal(got(b, "qa.updated", &last), 2);
+    assert_non_null(strstr(last, "\"votes\""));
+    json_t *msg = json_loads(last, 0, NULL);
+    json_t *upd = json_object_get(json_object_get(msg, "params"), "question");
+    assert_int_equal(json_integer_value(json_object_get(upd, "votes")), 2);
+    json_decref(msg);
+    assert_int_equal(aula_webinar_flush(aula_participant_room(host), 6000), 0);
+    assert_int_equal(got(b, "qa.updated", NULL), 2);
     json_t *l = NULL;
     assert_int_equal(aula_qa_list(bob, &l, why, sizeof why), 0);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "votes")), 2);
