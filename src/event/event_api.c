@@ -491,6 +491,34 @@ static void get(const aula_event_api *api, aula_http_request *req, const char *i
     aula_event_rec_deinit(&ev);
 }
 
+/* E-mails every registrant of ev (kind CANCELLED or CHANGED, with their
+ * personal link); returns how many were queued. */
+static size_t notify_registrants(const aula_event_api *api, aula_http_request *req,
+                                 const aula_event_rec *ev, aula_event_mail_kind kind, int64_t now)
+{
+    aula_registration_rec *regs = NULL;
+    size_t n = 0, queued = 0;
+    if (!aula_event_api_mail_on(api) ||
+        aula_store_registrations_list(api->store, ev->id, &regs, &n) != 0)
+        return 0;
+    char *base = aula__event_base_url(api, req);
+    char link[512];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(link, sizeof link, "%s/e/%s#k=%s", base, ev->id, regs[i].join_key);
+        aula_event_mail m = {.kind = kind,
+                             .ev = ev,
+                             .to_name = regs[i].name,
+                             .to_email = regs[i].email,
+                             .link = link,
+                             .lang = regs[i].lang,
+                             .now_ms = now};
+        queued += aula__event_mail(api, &m) == 0;
+    }
+    aula_registration_recs_free(regs, n);
+    aula_free(base);
+    return queued;
+}
+
 static void edit(const aula_event_api *api, aula_http_request *req, const char *id)
 {
     aula_event_rec ev;
@@ -512,6 +540,7 @@ static void edit(const aula_event_api *api, aula_http_request *req, const char *
                           json_pack("{s:s}", "status", "ended"));
         goto done;
     }
+    int64_t was_starts = ev.starts_ms, was_duration = ev.duration_min;
     if (apply_input(api, req, &in, &ev, now) != 0)
         goto done;
     ev.sequence++;
@@ -522,8 +551,14 @@ static void edit(const aula_event_api *api, aula_http_request *req, const char *
                                                   : "the event could not be stored, try again");
         goto done;
     }
-    AULA_LOG_INFO("event", "event edited", "event=%s", ev.id);
-    aula_api_respond_json(req, 200, aula__event_json(api, req, &ev, 1, now), NULL, 0);
+    /* Stored; now tell the registrants when the time moved. */
+    size_t notified = 0;
+    if (ev.starts_ms != was_starts || ev.duration_min != was_duration)
+        notified = notify_registrants(api, req, &ev, AULA_EVENT_MAIL_CHANGED, now);
+    AULA_LOG_INFO("event", "event edited", "event=%s notified=%zu", ev.id, notified);
+    json_t *o = aula__event_json(api, req, &ev, 1, now);
+    json_object_set_new(o, "notified", json_integer((json_int_t)notified));
+    aula_api_respond_json(req, 200, o, NULL, 0);
 done:
     json_decref(body);
     aula_event_rec_deinit(&ev);
@@ -550,27 +585,7 @@ static void cancel(const aula_event_api *api, aula_http_request *req, const char
     ev.cancelled_ms = now;
     ev.sequence++;
     /* Stored first; then the notices, which may take a while to go out. */
-    size_t notified = 0;
-    aula_registration_rec *regs = NULL;
-    size_t n = 0;
-    if (aula_event_api_mail_on(api) &&
-        aula_store_registrations_list(api->store, id, &regs, &n) == 0) {
-        char *base = aula__event_base_url(api, req);
-        char link[512];
-        snprintf(link, sizeof link, "%s/e/%s", base, id);
-        for (size_t i = 0; i < n; i++) {
-            aula_event_mail m = {.kind = AULA_EVENT_MAIL_CANCELLED,
-                                 .ev = &ev,
-                                 .to_name = regs[i].name,
-                                 .to_email = regs[i].email,
-                                 .link = link,
-                                 .lang = regs[i].lang,
-                                 .now_ms = now};
-            notified += aula__event_mail(api, &m) == 0;
-        }
-        aula_registration_recs_free(regs, n);
-        aula_free(base);
-    }
+    size_t notified = notify_registrants(api, req, &ev, AULA_EVENT_MAIL_CANCELLED, now);
     AULA_LOG_INFO("event", "event cancelled", "event=%s notified=%zu", id, notified);
     json_t *o =
         json_pack("{s:o,s:I,s:b}", "event", aula__event_json(api, req, &ev, 1, now), "notified",

@@ -9,15 +9,17 @@
 #include <string.h>
 
 typedef struct texts {
-    const char *subject[4]; /* by kind; %s is the title */
-    const char *opening[4]; /* by kind */
+    const char *subject[5]; /* by kind; %s is the title */
+    const char *opening[5]; /* by kind */
     const char *when, *duration, *zone, *join, *page, *minutes, *hello, *calendar, *keep;
 } texts;
 
 static const texts en = {
-    .subject = {"Registered: %s", "Invitation: %s", "Starting soon: %s", "Cancelled: %s"},
+    .subject = {"Registered: %s", "Invitation: %s", "Starting soon: %s", "Cancelled: %s",
+                "New time: %s"},
     .opening = {"You are registered for \"%s\".", "You are invited to \"%s\".",
-                "\"%s\" starts soon.", "\"%s\" has been cancelled and will not take place."},
+                "\"%s\" starts soon.", "\"%s\" has been cancelled and will not take place.",
+                "\"%s\" has a new time. Your link stays the same."},
     .when = "When",
     .duration = "Length",
     .zone = "Time zone",
@@ -30,9 +32,11 @@ static const texts en = {
 };
 
 static const texts pl = {
-    .subject = {"Rejestracja: %s", "Zaproszenie: %s", "Wkrótce: %s", "Odwołane: %s"},
+    .subject = {"Rejestracja: %s", "Zaproszenie: %s", "Wkrótce: %s", "Odwołane: %s",
+                "Nowy termin: %s"},
     .opening = {"Jesteś zapisany(-a) na \"%s\".", "Zaproszenie na \"%s\".",
-                "\"%s\" zaczyna się wkrótce.", "\"%s\" zostało odwołane i się nie odbędzie."},
+                "\"%s\" zaczyna się wkrótce.", "\"%s\" zostało odwołane i się nie odbędzie.",
+                "\"%s\" ma nowy termin. Twój link się nie zmienia."},
     .when = "Kiedy",
     .duration = "Czas trwania",
     .zone = "Strefa czasowa",
@@ -91,7 +95,7 @@ static int write_ics(const aula_event_mail *m, aula_buf *out, char *why, size_t 
         .description = d.data ? d.data : desc,
         .url = m->link,
         .attendee_name = m->to_name,
-        .attendee_email = m->kind == AULA_EVENT_MAIL_CONFIRM ? m->to_email : NULL,
+        .attendee_email = m->kind != AULA_EVENT_MAIL_INVITE ? m->to_email : NULL,
         .sequence = (int)m->ev->sequence,
         .alarm_before_ms = 15 * 60 * 1000,
     };
@@ -111,7 +115,8 @@ int aula_event_mail_compose(const aula_event_mail *m, aula_buf *out, char *why, 
     body_text(m, t, &body);
     aula_buf_append(&body, "", 1);
     int rc = 0;
-    int with_ics = m->kind == AULA_EVENT_MAIL_CONFIRM || m->kind == AULA_EVENT_MAIL_INVITE;
+    int with_ics = m->kind == AULA_EVENT_MAIL_CONFIRM || m->kind == AULA_EVENT_MAIL_INVITE ||
+                   m->kind == AULA_EVENT_MAIL_CHANGED;
     if (with_ics)
         rc = write_ics(m, &ics, why, whylen);
     if (rc == 0) {

@@ -1,6 +1,7 @@
 /* The e-mails about an event: the registration confirmation (personal link
  * and invite.ics), an invitation from the host, the reminder before the
- * start and the cancellation notice. English, or Polish when lang is "pl".
+ * start, the notice of a new time and the cancellation notice. English, or Polish when lang is
+ * "pl".
  *
  * Sans-IO: the caller passes the time and the zone; the result is a whole
  * RFC 5322 message for aula_mailer_send. Thread: any. */
@@ -19,6 +20,7 @@ typedef enum aula_event_mail_kind {
     AULA_EVENT_MAIL_INVITE = 1,    /* the host invites you: the event page */
     AULA_EVENT_MAIL_REMINDER = 2,  /* starting soon: your personal link */
     AULA_EVENT_MAIL_CANCELLED = 3, /* the event will not take place */
+    AULA_EVENT_MAIL_CHANGED = 4,   /* new time: your link and an updated invite.ics */
 } aula_event_mail_kind;
 
 typedef struct aula_event_mail {

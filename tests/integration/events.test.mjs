@@ -309,6 +309,22 @@ test('register: consent required, confirmation e-mail with the personal link and
   assert.equal(vevent.props.SUMMARY.text, 'Open day');
   assert.equal(vevent.props.URL.value, `${aula.url}${r.json.personal_url}`);
 
+  // A new time: the registrant hears of it, with an updated calendar file.
+  const from3 = sink.messages.length;
+  const moved = await tab.call('PATCH', `/api/v1/events/${ev.id}`, { starts: '2030-06-15T19:30' });
+  assert.equal(moved.status, 200, moved.text);
+  assert.equal(moved.json.notified, 1);
+  const changed = await mailWhere(to(email.toLowerCase()), from3);
+  assert.equal(changed.subject, 'New time: Open day');
+  assert.match(bodyText(changed), /Saturday, 15 June 2030, 19:30 CEST/);
+  assert.ok(bodyText(changed).includes(`${aula.url}${r.json.personal_url}`));
+  const ics2 = parseIcs(attachment(changed, 'invite.ics').text).components[0].children.find((c) => c.name === 'VEVENT');
+  assert.equal(icsDate(ics2.props.DTSTART.value).getTime(), Date.UTC(2030, 5, 15, 17, 30));
+  assert.equal(ics2.props.UID.value, vevent.props.UID.value);
+  assert.ok(Number(ics2.props.SEQUENCE.value) > Number(vevent.props.SEQUENCE?.value ?? 0));
+  // A new title alone notifies nobody.
+  assert.equal((await tab.call('PATCH', `/api/v1/events/${ev.id}`, { title: 'Open day' })).json.notified, 0);
+
   // The same address again (other case): no second registration, the link
   // goes to the mailbox again and not into the answer.
   const from2 = sink.messages.length;
