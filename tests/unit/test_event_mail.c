@@ -91,6 +91,11 @@ static void kinds_and_languages(void **state)
     assert_non_null(strstr(m, "Subject: Cancelled: Parents evening\r\n"));
     assert_null(strstr(m, "#k=3D")); /* no link to a cancelled event */
     aula_free(m);
+    m = compose(AULA_EVENT_MAIL_CHANGED, "en", &ev, "ola@school.example");
+    assert_non_null(strstr(m, "Subject: New time: Parents evening\r\n"));
+    assert_non_null(strstr(m, "#k=3Dabc"));
+    assert_non_null(strstr(m, "invite.ics"));
+    aula_free(m);
     m = compose(AULA_EVENT_MAIL_INVITE, "en", &ev, "gran@school.example");
     assert_non_null(strstr(m, "Subject: Invitation: Parents evening\r\n"));
     assert_non_null(strstr(m, "Please come!"));
