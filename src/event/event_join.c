@@ -199,7 +199,7 @@ void aula__event_join(const aula_event_api *api, aula_http_request *req, const c
                           aula_role_name(c.role), "participant", "id", c.participant, "name",
                           c.name, "expires", (json_int_t)c.exp_s * 1000, "room", "id", room.id,
                           "title", room.title, "kind", room.kind ? room.kind : "meeting", "event",
-                          aula__event_json(api, req, &ev, aula_role_is_host(c.role), now));
+                          aula__event_json(api, req, &ev, c.role == AULA_ROLE_HOST, now));
     AULA_LOG_INFO("event", "join token issued", "event=%s room=%s participant=%s role=%s", id,
                   room.id, c.participant, aula_role_name(c.role));
     aula_http_header h = {"Cache-Control", "no-store"};

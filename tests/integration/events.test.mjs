@@ -496,6 +496,8 @@ test('a restart keeps events and registrations; the personal link still joins', 
     const reg = await post(`/api/v1/events/${ev.id}/register`, { name: 'Zofia', email: uniqueEmail('z'), consent: true }, a.url);
     assert.equal(reg.status, 201);
     assert.equal(reg.json.email_off, true);
+    const gone = await schedule(tab, { title: 'Called off' });
+    assert.equal((await tab.call('POST', `/api/v1/events/${gone.id}/cancel`)).status, 200);
     await stop(a, { keepData: true });
 
     a = await start({ dataDir });
@@ -505,6 +507,11 @@ test('a restart keeps events and registrations; the personal link still joins', 
     assert.equal(got.json.title, 'Parents evening');
     assert.equal(got.json.starts, ev.starts);
     assert.equal(got.json.registrants, 1);
+    const regs = await tab.call('GET', `/api/v1/events/${ev.id}/registrants`);
+    assert.equal(regs.json.registrants[0].name, 'Zofia');
+    assert.equal((await tab.call('GET', `/api/v1/events/${gone.id}`)).json.status, 'cancelled');
+    const past = await tab.call('GET', '/api/v1/events?when=past');
+    assert.deepEqual(past.json.events.map((e) => e.id), [gone.id]);
     const join = await post(`/api/v1/events/${ev.id}/join`, { key: reg.json.personal_url.split('#k=')[1] }, a.url);
     assert.equal(join.status, 200, JSON.stringify(join.json));
     assert.equal(join.json.role, 'participant');
@@ -536,7 +543,9 @@ test('e-mail off: registration works and says so; invitations are refused', asyn
 });
 
 test('a reminder goes to each registrant once, within reminder_before of the start', async () => {
-  const a = await start({ args: ['--smtp-url', sink.url, '--reminder-before', '4000'] });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'aula-remind-'));
+  const args = ['--smtp-url', sink.url, '--reminder-before', '4000'];
+  let a = await start({ dataDir, args });
   const tab = await host(a.url);
   const startsAt = Date.now() + 9000;
   const ev = await schedule(tab, { title: 'Quick chat', starts: new Date(startsAt).toISOString(), time_zone: 'UTC' });
@@ -554,5 +563,11 @@ test('a reminder goes to each registrant once, within reminder_before of the sta
   const after = await tab.call('GET', `/api/v1/events/${ev.id}`);
   assert.equal(typeof after.json.reminder_sent, 'number');
   assert.equal(sink.messages.slice(from).filter((m) => to(email)(m) && m.subject.startsWith('Wkrótce')).length, 1);
+  // The mark that keeps it to one reminder survives a restart.
+  await stop(a, { keepData: true });
+  a = await start({ dataDir, args });
+  tab.base = a.url;
+  assert.equal((await tab.call('GET', `/api/v1/events/${ev.id}`)).json.reminder_sent, after.json.reminder_sent);
   await stop(a);
+  rmSync(dataDir, { recursive: true, force: true });
 });
