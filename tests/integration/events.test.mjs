@@ -468,8 +468,18 @@ test('invitations: e-mailed with the event page link and an .ics; bad lists refu
   const many = Array.from({ length: 501 }, (_, i) => `p${i}@school.example`);
   assert.equal((await tab.call('POST', `/api/v1/events/${ev.id}/invitations`, { emails: many })).status, 400);
   assert.equal((await tab.call('POST', `/api/v1/events/${ev.id}/invitations`, { emails: [] })).status, 400);
+  // Refused requests send nothing: mail goes out in queue order, so once a
+  // later invitation has arrived, anything queued before it would have too.
   const other = await host();
-  assert.equal((await other.call('POST', `/api/v1/events/${ev.id}/invitations`, { emails: list })).status, 403);
+  const stranger = [uniqueEmail('spam')];
+  const bad2 = [uniqueEmail('bad')];
+  const from2 = sink.messages.length;
+  assert.equal((await other.call('POST', `/api/v1/events/${ev.id}/invitations`, { emails: stranger })).status, 403);
+  assert.equal((await tab.call('POST', `/api/v1/events/${ev.id}/invitations`, { emails: [...bad2, 'nope'] })).status, 400);
+  const marker = uniqueEmail('marker');
+  assert.equal((await tab.call('POST', `/api/v1/events/${ev.id}/invitations`, { emails: [marker] })).status, 202);
+  await mailWhere(to(marker), from2);
+  assert.equal(sink.messages.slice(from2).filter((m) => to(stranger[0])(m) || to(bad2[0])(m)).length, 0);
 });
 
 test('an unknown event id: 404 "event not found" on every route', async () => {
