@@ -93,6 +93,15 @@ char *aula__event_base_url(const aula_event_api *api, aula_http_request *req)
     return aula_buf_steal(&b);
 }
 
+char *aula__event_mail_base(const aula_event_api *api)
+{
+    const char *u = api->public_url && *api->public_url ? api->public_url : api->local_url;
+    size_t n = strlen(u);
+    while (n > 0 && u[n - 1] == '/')
+        n--;
+    return aula_strndup(u, n);
+}
+
 aula_tz *aula__event_zone(const aula_event_api *api, const aula_event_rec *ev)
 {
     aula_tz *tz = NULL;
@@ -493,15 +502,15 @@ static void get(const aula_event_api *api, aula_http_request *req, const char *i
 
 /* E-mails every registrant of ev (kind CANCELLED or CHANGED, with their
  * personal link); returns how many were queued. */
-static size_t notify_registrants(const aula_event_api *api, aula_http_request *req,
-                                 const aula_event_rec *ev, aula_event_mail_kind kind, int64_t now)
+static size_t notify_registrants(const aula_event_api *api, const aula_event_rec *ev,
+                                 aula_event_mail_kind kind, int64_t now)
 {
     aula_registration_rec *regs = NULL;
     size_t n = 0, queued = 0;
     if (!aula_event_api_mail_on(api) ||
         aula_store_registrations_list(api->store, ev->id, &regs, &n) != 0)
         return 0;
-    char *base = aula__event_base_url(api, req);
+    char *base = aula__event_mail_base(api);
     char link[512];
     for (size_t i = 0; i < n; i++) {
         snprintf(link, sizeof link, "%s/e/%s#k=%s", base, ev->id, regs[i].join_key);
@@ -554,7 +563,7 @@ static void edit(const aula_event_api *api, aula_http_request *req, const char *
     /* Stored; now tell the registrants when the time moved. */
     size_t notified = 0;
     if (ev.starts_ms != was_starts || ev.duration_min != was_duration)
-        notified = notify_registrants(api, req, &ev, AULA_EVENT_MAIL_CHANGED, now);
+        notified = notify_registrants(api, &ev, AULA_EVENT_MAIL_CHANGED, now);
     AULA_LOG_INFO("event", "event edited", "event=%s notified=%zu", ev.id, notified);
     json_t *o = aula__event_json(api, req, &ev, 1, now);
     json_object_set_new(o, "notified", json_integer((json_int_t)notified));
@@ -585,7 +594,7 @@ static void cancel(const aula_event_api *api, aula_http_request *req, const char
     ev.cancelled_ms = now;
     ev.sequence++;
     /* Stored first; then the notices, which may take a while to go out. */
-    size_t notified = notify_registrants(api, req, &ev, AULA_EVENT_MAIL_CANCELLED, now);
+    size_t notified = notify_registrants(api, &ev, AULA_EVENT_MAIL_CANCELLED, now);
     AULA_LOG_INFO("event", "event cancelled", "event=%s notified=%zu", id, notified);
     json_t *o =
         json_pack("{s:o,s:I,s:b}", "event", aula__event_json(api, req, &ev, 1, now), "notified",

@@ -33,6 +33,12 @@ int aula__event_require_owner(const aula_event_api *api, aula_http_request *req,
  * is known (caller frees). */
 char *aula__event_base_url(const aula_event_api *api, aula_http_request *req);
 
+/* The start of links in e-mails (caller frees): public_url without a
+ * trailing slash, else the address aula listens on (local_url). Never the
+ * request's Host header: whoever registers someone else's address must
+ * not be able to put their own server into that person's e-mail. */
+char *aula__event_mail_base(const aula_event_api *api);
+
 /* The event as JSON at now_ms; owner adds the secrets, links and the
  * number of registrants. */
 json_t *aula__event_json(const aula_event_api *api, aula_http_request *req,

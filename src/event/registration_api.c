@@ -52,12 +52,12 @@ static char *personal_path(const char *event_id, const char *key)
 }
 
 /* Sends the confirmation; returns 1 when it was queued. */
-static int send_confirmation(const aula_event_api *api, aula_http_request *req,
-                             const aula_event_rec *ev, const aula_registration_rec *r)
+static int send_confirmation(const aula_event_api *api, const aula_event_rec *ev,
+                             const aula_registration_rec *r)
 {
     if (!aula_event_api_mail_on(api))
         return 0;
-    char *base = aula__event_base_url(api, req);
+    char *base = aula__event_mail_base(api);
     char *path = personal_path(ev->id, r->join_key);
     aula_buf link;
     aula_buf_init(&link);
@@ -162,7 +162,7 @@ void aula__event_register(const aula_event_api *api, aula_http_request *req, con
         /* Known address: send the link again rather than register twice.
          * The link itself goes only to the mailbox (whoever typed the
          * address may not own it), unless e-mail is off. */
-        int sent = send_confirmation(api, req, &ev, &old);
+        int sent = send_confirmation(api, &ev, &old);
         json_t *o = json_pack("{s:b,s:b,s:b}", "already_registered", 1, "email_sent", sent,
                               "email_off", !mail_on);
         if (!mail_on) {
@@ -193,7 +193,7 @@ void aula__event_register(const aula_event_api *api, aula_http_request *req, con
                                                     "try again");
         goto done;
     }
-    int sent = send_confirmation(api, req, &ev, &r);
+    int sent = send_confirmation(api, &ev, &r);
     AULA_LOG_INFO("event", "registered", "event=%s registration=%s email_sent=%d", id, r.id, sent);
     char *path = personal_path(id, key);
     json_t *o =
@@ -320,7 +320,7 @@ void aula__event_invite(const aula_event_api *api, aula_http_request *req, const
         aula_http_respond_error(req, 400, "message must be plain text of at most 2000 characters");
         goto done;
     }
-    char *base = aula__event_base_url(api, req);
+    char *base = aula__event_mail_base(api);
     char link[512];
     snprintf(link, sizeof link, "%s/e/%s", base, id);
     size_t queued = 0;

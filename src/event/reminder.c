@@ -27,8 +27,8 @@ static size_t remind_event(const aula_event_api *api, const aula_event_rec *ev, 
     if (aula_store_registrations_list(api->store, ev->id, &regs, &n) != 0)
         return 0;
     char link[512];
+    char *base = aula__event_mail_base(api);
     for (size_t i = 0; i < n; i++) {
-        const char *base = api->public_url && *api->public_url ? api->public_url : api->local_url;
         snprintf(link, sizeof link, "%s/e/%s#k=%s", base, ev->id, regs[i].join_key);
         aula_event_mail m = {.kind = AULA_EVENT_MAIL_REMINDER,
                              .ev = ev,
@@ -40,6 +40,7 @@ static size_t remind_event(const aula_event_api *api, const aula_event_rec *ev, 
         sent += aula__event_mail(api, &m) == 0;
     }
     aula_registration_recs_free(regs, n);
+    aula_free(base);
     return sent;
 }
 
@@ -80,6 +81,11 @@ aula_event_reminder *aula_event_reminder_start(uv_loop_t *loop, const aula_event
     r->timer.data = r;
     uint64_t period = (uint64_t)aula_event_reminder_period_ms(api->reminder_before_ms);
     uv_timer_start(&r->timer, on_timer, period, period);
+    if (aula_event_api_mail_on(api) && !(api->public_url && *api->public_url))
+        AULA_LOG_WARN("event",
+                      "public_url is not set: links in e-mails use the address aula "
+                      "listens on, which people elsewhere may not reach",
+                      "reminder_before_ms=%lld", (long long)api->reminder_before_ms);
     return r;
 }
 

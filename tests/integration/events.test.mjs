@@ -7,6 +7,7 @@
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAula } from '../lib/server.mjs';
@@ -343,6 +344,34 @@ test('register: consent required, confirmation e-mail with the personal link and
   const refused = await post(`/api/v1/events/${open.id}/register`, { name: 'A', email, consent: true });
   assert.equal(refused.status, 409);
   assert.equal(msg(refused), 'this event needs no registration: open its link to join');
+});
+
+// POST with a Host header of our choosing (fetch does not let us set one).
+function postWithHost(p, body, hostHeader) {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const u = new URL(aula.url);
+    const req = http.request({ host: u.hostname, port: u.port, path: p, method: 'POST',
+      headers: { host: hostHeader, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+test('links in e-mails never come from the Host header', async () => {
+  const tab = await host();
+  const ev = await schedule(tab, { title: 'Host header' });
+  const email = uniqueEmail('victim');
+  const from = sink.messages.length;
+  const r = await postWithHost(`/api/v1/events/${ev.id}/register`, { name: 'V', email, consent: true }, 'evil.example');
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  const m = await mailWhere(to(email), from);
+  assert.ok(!bodyText(m).includes('evil.example'), bodyText(m));
+  assert.ok(bodyText(m).includes(`${aula.url}/e/${ev.id}#k=`));
 });
 
 test('join: the personal link gives an attendee token for the webinar room, usable on the WebSocket', async () => {
