@@ -52,11 +52,12 @@ export function mountQa(section, ctx) {
 
   function makeRow(q) {
     const li = h('li', { class: 'qa-item', dataset: { question: String(q.id) }, 'data-testid': 'question' });
-    const text = h('p', { class: 'qa-text', 'data-testid': 'question-text' });
+    const text = h('p', { id: `qa-text-${q.id}`, class: 'qa-text', 'data-testid': 'question-text' });
     const meta = h('p', { class: 'qa-meta muted', 'data-testid': 'question-meta' });
     const answer = h('p', { class: 'qa-answer', 'data-testid': 'question-answer' });
     const status = h('p', { class: 'status', role: 'status' });
-    const vote = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'question-upvote' });
+    // The question is the button's description: "Vote (3)", then the text.
+    const vote = h('button', { type: 'button', class: 'btn btn-small', 'aria-describedby': `qa-text-${q.id}`, 'data-testid': 'question-upvote' });
     const actions = h('div', { class: 'qa-actions' }, vote);
     // Hosts: answer in writing, or say it was answered live; hide / show.
     const ansId = `qa-answer-${q.id}`;
@@ -124,8 +125,6 @@ export function mountQa(section, ctx) {
       vote.disabled = mine || !!cur.voted;
       vote.setAttribute('aria-pressed', String(!!cur.voted));
       tr(vote, mine ? 'qaVotesN' : 'qaUpvote', { n: cur.votes || 0 });
-      vote.setAttribute('aria-label', mine ? t('qaVotesN', { n: cur.votes || 0 })
-        : t('qaUpvoteLabel', { n: cur.votes || 0, text: cur.text.slice(0, 80) }));
       hostBox.hidden = !ctx.isHost();
       tr(ansLabel, 'qaAnswerLabel');
       tr(ansBtn, 'qaAnswerSend');

@@ -1,0 +1,191 @@
+// The event pages in real Chromium: the host's events page (log-in
+// prompt, planning, links, registrants, cancel), the public event page
+// (registration, the waiting page with its countdown and welcome text that
+// moves into the room by itself when the doors open, the cancelled page),
+// the privacy notice, the language switch, and the axe-core audit of each
+// (zero serious or critical violations), also of the webinar panels in the
+// room for an attendee and a host.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startAula, repoRoot } from '../lib/server.mjs';
+import { newPerson, axeAudit, screenshot } from '../lib/browser.mjs';
+import { launchCallBrowser } from '../lib/call.mjs';
+
+let aula;
+let browser;
+const people = [];
+
+before(async () => {
+  // No SMTP: e-mail is off, so the pages must say "keep this link".
+  aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web')] });
+  browser = await launchCallBrowser();
+});
+
+after(async () => {
+  for (const p of people) await p.context.close().catch(() => {});
+  await browser?.close();
+  if (aula) {
+    const { code, sig } = await aula.stop();
+    assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${aula.stderr()}`);
+  }
+});
+
+async function person(name, options = {}) {
+  const p = await newPerson(browser, options);
+  p.name = name;
+  people.push(p);
+  return p;
+}
+
+async function noViolations(page, where) {
+  const v = await axeAudit(page);
+  assert.deepEqual(v, [], `${where}: axe found serious or critical problems:\n${JSON.stringify(v, null, 2)}`);
+}
+
+// A logged-in host (own browser context) and an event made over the API.
+async function hostWithEvent(body) {
+  const h = await person('Hania', { timezoneId: 'Europe/Warsaw' });
+  const email = `hania${Math.random().toString(16).slice(2)}@school.example`;
+  const s = await h.context.request.post(`${aula.url}/api/v1/auth/signup`, {
+    data: { email, name: 'Hania', password: 'a long enough password' },
+  });
+  assert.equal(s.status(), 201, await s.text());
+  const { csrf } = await s.json();
+  const res = await h.context.request.post(`${aula.url}/api/v1/events`, {
+    data: body, headers: { 'X-CSRF-Token': csrf },
+  });
+  assert.equal(res.status(), 201, await res.text());
+  h.csrf = csrf;
+  return { h, ev: await res.json() };
+}
+
+function utcWall(ms) {
+  return new Date(ms).toISOString().slice(0, 16); // YYYY-MM-DDTHH:MM
+}
+
+test('events page: log-in prompt, planning with links, registrants; all pass axe', async () => {
+  const anon = await person('Anon');
+  await anon.page.goto(`${aula.url}/events.html`);
+  await anon.page.getByTestId('events-login').waitFor();
+  await noViolations(anon.page, 'events page, logged out');
+
+  const { h } = await hostWithEvent({
+    title: 'Parents evening', starts: utcWall(Date.now() + 3 * 3600e3), time_zone: 'UTC',
+    duration_min: 60, type: 'meeting', access: 'registration',
+  });
+  await h.page.goto(`${aula.url}/events.html`);
+  await h.page.getByTestId('event-form').waitFor();
+  // Plan one more through the form: a webinar with a password.
+  await h.page.getByTestId('ef-title').fill('Open lesson');
+  await h.page.getByTestId('ef-access-password').check();
+  await h.page.getByTestId('ef-submit').click();
+  await h.page.getByTestId('ef-error').filter({ hasText: 'choose a password' }).waitFor();
+  await h.page.getByTestId('ef-password').fill('planets');
+  await h.page.getByTestId('ef-type-webinar').check();
+  await h.page.getByTestId('ef-submit').click();
+  await h.page.getByTestId('event-created').waitFor();
+  assert.match(await h.page.getByTestId('link-presenter').inputValue(), /\/e\/[^#]+#presenter=/);
+  await h.page.getByTestId('event-item').filter({ hasText: 'Open lesson' }).waitFor();
+
+  // Someone registers; the host sees the person in the details.
+  const item = h.page.getByTestId('event-item').filter({ hasText: 'Parents evening' });
+  const evs = await (await h.context.request.get(`${aula.url}/api/v1/events?when=upcoming`)).json();
+  const parents = evs.events.find((e) => e.title === 'Parents evening');
+  const r = await fetch(`${aula.url}/api/v1/events/${parents.id}/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Ola', email: 'ola@example.org', consent: true }),
+  });
+  assert.equal(r.status, 201, await r.text());
+  await h.page.reload();
+  await item.getByTestId('event-toggle').click();
+  await item.getByTestId('registrant').filter({ hasText: 'ola@example.org' }).waitFor();
+  assert.equal(await item.getByTestId('export-csv').getAttribute('href'), `/api/v1/events/${parents.id}/registrants.csv`);
+  await screenshot(h.page, 'events-page');
+  await noViolations(h.page, 'events page with details open');
+  for (const p of [anon, h]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors`);
+});
+
+test('event page: registration (e-mail off), waiting page that opens by itself, cancelled; axe; Polish', async () => {
+  // The doors open 15 minutes before the start: pick a start so that they
+  // open 10 to 70 seconds from now.
+  const now = Date.now();
+  let starts = Math.ceil((now + 15 * 60e3 + 10e3) / 60e3) * 60e3;
+  const { h, ev } = await hostWithEvent({
+    title: 'Science evening', description: 'Planets and stars.', starts: utcWall(starts), time_zone: 'UTC',
+    duration_min: 30, type: 'webinar', access: 'registration', welcome_text: 'Welcome! Grab a cup of tea.',
+  });
+  starts = ev.starts;
+  const ola = await person('Ola', { timezoneId: 'Europe/Warsaw' });
+  await ola.page.goto(`${aula.url}/e/${ev.id}`);
+  await ola.page.getByTestId('register-form').waitFor();
+  await noViolations(ola.page, 'event page, registration form');
+  await ola.page.getByTestId('register-name').fill('Ola');
+  await ola.page.getByTestId('register-email').fill('not an address');
+  await ola.page.getByTestId('register-consent').check();
+  await ola.page.getByTestId('register-button').click();
+  await ola.page.getByTestId('register-error').filter({ hasText: 'Please type your e-mail address' }).waitFor();
+  await ola.page.getByTestId('register-email').fill('ola@example.org');
+  await ola.page.getByTestId('register-button').click();
+  await ola.page.getByTestId('registered').waitFor();
+  assert.match(await ola.page.getByTestId('registered-mail').textContent(), /does not send e-mail: keep the link/);
+  const personal = await ola.page.getByTestId('personal-link').inputValue();
+  assert.match(personal, new RegExp(`/e/${ev.id}#k=.`));
+  await noViolations(ola.page, 'event page, registered');
+
+  // The personal link before the doors open: the waiting page.
+  await ola.page.getByTestId('personal-go').click();
+  await ola.page.getByTestId('event-waiting').waitFor();
+  assert.equal(await ola.page.getByTestId('welcome-text').textContent(), 'Welcome! Grab a cup of tea.');
+  assert.match(await ola.page.getByTestId('countdown').textContent(), /^\d\d:\d\d:\d\d$/);
+  assert.equal(new URL(ola.page.url()).hash, '', 'the key is out of the address bar');
+  await screenshot(ola.page, 'event-waiting');
+  await noViolations(ola.page, 'event page, waiting');
+  // In Polish.
+  await ola.page.getByTestId('lang-pl').click();
+  await ola.page.getByRole('heading', { name: 'Science evening' }).waitFor();
+  await ola.page.getByText('Wydarzenie jeszcze się nie zaczęło').waitFor();
+  await ola.page.getByTestId('lang-en').click();
+  // ... and into the room by itself once the doors open.
+  const opensIn = starts - 15 * 60e3 - Date.now();
+  await ola.page.waitForURL(/\/r\/[^/]+$/, { timeout: opensIn + 30000 });
+  await ola.page.getByTestId('qa-panel').waitFor();
+  await ola.page.getByTestId('attendee-count').filter({ hasText: '1 person in the audience' }).waitFor();
+  assert.equal(await ola.page.getByTestId('mic-button').isHidden(), true, 'an attendee has no microphone button');
+  await noViolations(ola.page, 'webinar room, attendee');
+
+  // The host comes in with the host link and sees the panels.
+  await h.page.goto(`${aula.url}${ev.links.host}`);
+  await h.page.getByTestId('enter-name').fill('Hania');
+  await h.page.getByTestId('enter-button').click();
+  await h.page.getByTestId('host-panel').waitFor();
+  await ola.page.getByTestId('qa-input').fill('Is Pluto a planet?');
+  await ola.page.getByTestId('qa-ask').click();
+  await h.page.getByTestId('question').filter({ hasText: 'Is Pluto a planet?' }).waitFor();
+  await h.page.getByTestId('poll-new').click();
+  await h.page.getByTestId('poll-question').fill('Tea or coffee?');
+  await h.page.getByTestId('poll-choice').nth(0).fill('Tea');
+  await h.page.getByTestId('poll-choice').nth(1).fill('Coffee');
+  await h.page.getByTestId('poll-create').click();
+  await h.page.getByTestId('poll').getByTestId('poll-open').click();
+  await ola.page.getByTestId('poll').getByTestId('poll-vote').waitFor();
+  await h.page.getByTestId('poll-new').click();
+  await noViolations(h.page, 'webinar room, host (a question, a poll, the poll editor)');
+  await noViolations(ola.page, 'webinar room, attendee (own question, an open poll)');
+  // Chat to hosts only: the attendee's chat says so.
+  await h.page.getByTestId('chat-mode').selectOption('hosts');
+  await ola.page.getByTestId('chat-mode-note').filter({ hasText: 'go to the hosts only' }).waitFor();
+  assert.equal(await ola.page.getByTestId('chat-to').inputValue(), 'hosts');
+
+  // Cancelled: the public page says so.
+  const c = await h.context.request.post(`${aula.url}/api/v1/events/${ev.id}/cancel`, { headers: { 'X-CSRF-Token': h.csrf } });
+  assert.equal(c.status(), 200, await c.text());
+  const late = await person('Late');
+  await late.page.goto(`${aula.url}/e/${ev.id}`);
+  await late.page.getByTestId('event-cancelled').waitFor();
+  await noViolations(late.page, 'event page, cancelled');
+  await late.page.goto(`${aula.url}/privacy.html`);
+  await late.page.getByRole('heading', { name: 'Privacy notice' }).waitFor();
+  await noViolations(late.page, 'privacy notice');
+  for (const p of [h, ola, late]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors`);
+});
