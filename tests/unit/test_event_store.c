@@ -5,6 +5,7 @@
 #include "store/store_events.h"
 
 #include "core/error.h"
+#include "event/reminder.h"
 #include "store/store.h"
 
 #include <setjmp.h>
@@ -18,7 +19,7 @@
 #include <cmocka.h>
 
 #define NOW 1900000000000LL
-#define MIN 60000LL
+#define MINUTE 60000LL
 
 static char dir[64];
 
@@ -94,8 +95,8 @@ static void creates_an_event_with_its_room(void **state)
     assert_int_equal(aula_store_schema_version(s, &v), 0);
     assert_true(v >= 4);
     add_user(s, "u1");
-    assert_int_equal(add_event(s, "aaa-aaaa-aaa", "raa-aaaa-aaa", "u1", NOW + 60 * MIN, "webinar"),
-                     0);
+    assert_int_equal(
+        add_event(s, "aaa-aaaa-aaa", "raa-aaaa-aaa", "u1", NOW + 60 * MINUTE, "webinar"), 0);
     aula_room_rec room;
     assert_int_equal(aula_store_room_get(s, "raa-aaaa-aaa", &room), 0);
     assert_string_equal(room.kind, "webinar");
@@ -131,7 +132,7 @@ static void creates_an_event_with_its_room(void **state)
     char *old_title = ev.title, *old_type = ev.type;
     ev.title = strdup("Open day (moved)");
     ev.type = strdup("meeting");
-    ev.starts_ms += 30 * MIN;
+    ev.starts_ms += 30 * MINUTE;
     ev.sequence = 1;
     assert_int_equal(aula_store_event_update(s, &ev), 0);
     free(ev.title);
@@ -141,7 +142,7 @@ static void creates_an_event_with_its_room(void **state)
     aula_event_rec_deinit(&ev);
     assert_int_equal(aula_store_event_get(s, "aaa-aaaa-aaa", &ev), 0);
     assert_string_equal(ev.title, "Open day (moved)");
-    assert_int_equal(ev.starts_ms, NOW + 90 * MIN);
+    assert_int_equal(ev.starts_ms, NOW + 90 * MINUTE);
     assert_int_equal(ev.sequence, 1);
     aula_event_rec_deinit(&ev);
     assert_int_equal(aula_store_room_get(s, "raa-aaaa-aaa", &room), 0);
@@ -157,12 +158,12 @@ static void lists_cancels_and_reminds(void **state)
     (void)state;
     aula_store *s = open_store();
     add_user(s, "u2");
-    assert_int_equal(add_event(s, "fut-urex-xxx", "rfu-urex-xxx", "u2", NOW + 120 * MIN, "meeting"),
-                     0);
-    assert_int_equal(add_event(s, "soo-nxxx-xxx", "rso-onxx-xxx", "u2", NOW + 30 * MIN, "meeting"),
-                     0);
-    assert_int_equal(add_event(s, "pas-txxx-xxx", "rpa-stxx-xxx", "u2", NOW - 61 * MIN, "meeting"),
-                     0);
+    assert_int_equal(
+        add_event(s, "fut-urex-xxx", "rfu-urex-xxx", "u2", NOW + 120 * MINUTE, "meeting"), 0);
+    assert_int_equal(
+        add_event(s, "soo-nxxx-xxx", "rso-onxx-xxx", "u2", NOW + 30 * MINUTE, "meeting"), 0);
+    assert_int_equal(
+        add_event(s, "pas-txxx-xxx", "rpa-stxx-xxx", "u2", NOW - 61 * MINUTE, "meeting"), 0);
     aula_event_rec *list = NULL;
     size_t n = 0;
     assert_int_equal(aula_store_events_list(s, "u2", AULA_EVENTS_UPCOMING, NOW, &list, &n), 0);
@@ -182,12 +183,12 @@ static void lists_cancels_and_reminds(void **state)
     aula_event_recs_free(list, n);
 
     /* Reminders: only the event starting within the hour and not over. */
-    assert_int_equal(aula_store_events_reminder_due(s, NOW, 60 * MIN, &list, &n), 0);
+    assert_int_equal(aula_store_events_reminder_due(s, NOW, 60 * MINUTE, &list, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].id, "soo-nxxx-xxx");
     aula_event_recs_free(list, n);
     assert_int_equal(aula_store_event_reminder_sent(s, "soo-nxxx-xxx", NOW), 0);
-    assert_int_equal(aula_store_events_reminder_due(s, NOW, 60 * MIN, &list, &n), 0);
+    assert_int_equal(aula_store_events_reminder_due(s, NOW, 60 * MINUTE, &list, &n), 0);
     assert_int_equal(n, 0);
     assert_null(list);
     assert_int_equal(aula_store_event_reminder_sent(s, "zzz-zzzz-zzz", NOW), AULA_ENOENT);
@@ -199,8 +200,8 @@ static void keeps_registrations_unique_per_email(void **state)
     (void)state;
     aula_store *s = open_store();
     add_user(s, "u3");
-    assert_int_equal(add_event(s, "reg-xxxx-xxx", "rre-gxxx-xxx", "u3", NOW + 60 * MIN, "webinar"),
-                     0);
+    assert_int_equal(
+        add_event(s, "reg-xxxx-xxx", "rre-gxxx-xxx", "u3", NOW + 60 * MINUTE, "webinar"), 0);
     aula_registration_rec r = {.id = (char *)"0123456789abcdef",
                                .event_id = (char *)"reg-xxxx-xxx",
                                .name = (char *)"Ola",
@@ -248,12 +249,45 @@ static void keeps_registrations_unique_per_email(void **state)
     aula_store_close(s);
 }
 
+/* The reminder pass without e-mail: due events are marked (nothing to send
+ * later), others are left for later, and a second pass finds nothing. */
+static void reminder_pass_marks_due_events(void **state)
+{
+    (void)state;
+    aula_store *s = open_store();
+    add_user(s, "u4");
+    assert_int_equal(
+        add_event(s, "rem-inde-rxx", "rre-mind-erx", "u4", NOW + 10 * MINUTE, "meeting"), 0);
+    assert_int_equal(
+        add_event(s, "lat-erxx-xxx", "rla-terx-xxx", "u4", NOW + 600 * MINUTE, "meeting"), 0);
+    aula_event_api api = {.store = s, .reminder_before_ms = 15 * MINUTE};
+    size_t events = 99, mails = 99;
+    /* Earlier events of the other tests in this database are due too. */
+    assert_int_equal(aula_event_reminders_run(&api, NOW, &events, &mails), 0);
+    assert_true(events >= 1);
+    assert_int_equal(mails, 0);
+    aula_event_rec ev;
+    assert_int_equal(aula_store_event_get(s, "rem-inde-rxx", &ev), 0);
+    assert_int_equal(ev.reminder_sent_ms, NOW);
+    aula_event_rec_deinit(&ev);
+    assert_int_equal(aula_store_event_get(s, "lat-erxx-xxx", &ev), 0);
+    assert_int_equal(ev.reminder_sent_ms, 0);
+    aula_event_rec_deinit(&ev);
+    assert_int_equal(aula_event_reminders_run(&api, NOW + 1000, &events, &mails), 0);
+    assert_int_equal(events, 0);
+    assert_int_equal(aula_event_reminder_period_ms(3600000), 60000);
+    assert_int_equal(aula_event_reminder_period_ms(4000), 1000);
+    assert_int_equal(aula_event_reminder_period_ms(100000), 10000);
+    aula_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(creates_an_event_with_its_room),
         cmocka_unit_test(lists_cancels_and_reminds),
         cmocka_unit_test(keeps_registrations_unique_per_email),
+        cmocka_unit_test(reminder_pass_marks_due_events),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
