@@ -79,8 +79,8 @@ export function formatDuration(min) {
   const hours = Math.floor(n / 60);
   const mins = n % 60;
   const parts = [];
-  if (hours) parts.push(t('evHours', { n: hours }));
-  if (mins || !hours) parts.push(t('evMinutes', { n: mins }));
+  if (hours) parts.push(t('evDurHours', { n: hours }));
+  if (mins || !hours) parts.push(t('evDurMinutes', { n: mins }));
   return parts.join(' ');
 }
 
