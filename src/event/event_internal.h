@@ -15,6 +15,8 @@
 #define AULA_EVENT_WELCOME_MAX 2000
 #define AULA_EVENT_DURATION_MAX (24 * 60)
 #define AULA_EVENT_INVITES_MAX 500
+/* A repeated registration e-mails the link again at most this often. */
+#define AULA_EVENT_RESEND_MS (10LL * 60 * 1000)
 
 /* Reads event id; answers 404 "event not found" or 503 and returns -1
  * when it cannot. */

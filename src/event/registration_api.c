@@ -161,10 +161,18 @@ void aula__event_register(const aula_event_api *api, aula_http_request *req, con
     if (rc == 0) {
         /* Known address: send the link again rather than register twice.
          * The link itself goes only to the mailbox (whoever typed the
-         * address may not own it), unless e-mail is off. */
-        int sent = send_confirmation(api, &ev, &old);
+         * address may not own it), unless e-mail is off; and again at
+         * most once per AULA_EVENT_RESEND_MS, so that repeating the form
+         * cannot flood that mailbox. */
+        int64_t wait = old.mailed_ms > 0 ? old.mailed_ms + AULA_EVENT_RESEND_MS - now : 0;
+        int sent = 0;
+        if (mail_on && wait <= 0 && aula_store_registration_mailed(api->store, old.id, now) == 0)
+            sent = send_confirmation(api, &ev, &old);
         json_t *o = json_pack("{s:b,s:b,s:b}", "already_registered", 1, "email_sent", sent,
                               "email_off", !mail_on);
+        if (mail_on && wait > 0)
+            json_object_set_new(o, "resend_after",
+                                json_integer(old.mailed_ms + AULA_EVENT_RESEND_MS));
         if (!mail_on) {
             char *path = personal_path(id, old.join_key);
             json_object_set_new(o, "personal_url", json_string(path));

@@ -202,6 +202,14 @@ static const aula_store_migration migrations[] = {
         "    PRIMARY KEY (poll_id, participant_id)\n"
         ");\n",
     },
+    /* Events (by the events engineer): when the personal link was last
+     * e-mailed again on a repeated registration, so that repeating it
+     * cannot flood someone's mailbox (NULL: never re-sent). */
+    {
+        6,
+        "registrations.mailed_ms",
+        "ALTER TABLE registrations ADD COLUMN mailed_ms BIGINT;\n",
+    },
 };
 
 const aula_store_migration *aula_store_migrations(size_t *n)

@@ -146,3 +146,9 @@ int aula_store_registrations_count(aula_store *s, const char *event_id, int64_t 
     *out = 0;
     return ops(s) ? ops(s)->reg_count(s, event_id, out) : AULA_ESTORE;
 }
+
+int aula_store_registration_mailed(aula_store *s, const char *id, int64_t now_ms)
+{
+    assert(id);
+    return ops(s) ? ops(s)->reg_mailed(s, id, now_ms) : AULA_ESTORE;
+}

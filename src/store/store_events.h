@@ -41,6 +41,7 @@ typedef struct aula_registration_rec {
     char *join_key; /* owned; secret of the personal link */
     int64_t consent_ms;
     int64_t created_ms;
+    int64_t mailed_ms; /* 0: the link was never e-mailed again (migration 6) */
 } aula_registration_rec;
 
 void aula_event_rec_deinit(aula_event_rec *r);
@@ -73,6 +74,7 @@ typedef struct aula_store_event_ops {
                       aula_registration_rec *out);
     int (*reg_list)(aula_store *s, const char *event_id, aula_registration_rec **out, size_t *n);
     int (*reg_count)(aula_store *s, const char *event_id, int64_t *out);
+    int (*reg_mailed)(aula_store *s, const char *id, int64_t now_ms);
 } aula_store_event_ops;
 
 /* Creates the event's room (room: as aula_store_room_create, with kind and
@@ -123,5 +125,9 @@ int aula_store_registration_by_key(aula_store *s, const char *event_id, const ch
 int aula_store_registrations_list(aula_store *s, const char *event_id, aula_registration_rec **out,
                                   size_t *n);
 int aula_store_registrations_count(aula_store *s, const char *event_id, int64_t *out);
+
+/* Records that registration id's link was e-mailed again at now_ms
+ * (AULA_ENOENT for an unknown id). */
+int aula_store_registration_mailed(aula_store *s, const char *id, int64_t now_ms);
 
 #endif

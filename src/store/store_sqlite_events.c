@@ -19,7 +19,7 @@
     "id, room_id, owner_id, title, description, time_zone, type, access, password_hash, "          \
     "welcome_text, presenter_key, starts_ms, duration_min, cancelled_ms, reminder_sent_ms, "       \
     "created_ms, sequence"
-#define REG_COLUMNS "id, event_id, name, email, lang, join_key, consent_ms, created_ms"
+#define REG_COLUMNS "id, event_id, name, email, lang, join_key, consent_ms, created_ms, mailed_ms"
 
 static int fail(sqlite3 *db, int rc, const char *op, const char *id)
 {
@@ -97,6 +97,7 @@ static void read_reg(sqlite3_stmt *st, aula_registration_rec *r)
     r->join_key = col_text(st, 5);
     r->consent_ms = sqlite3_column_int64(st, 6);
     r->created_ms = sqlite3_column_int64(st, 7);
+    r->mailed_ms = sqlite3_column_int64(st, 8);
 }
 
 static int exec(sqlite3 *db, const char *sql, const char *op)
@@ -286,9 +287,9 @@ static int op_reg_add(aula_store *s, const aula_registration_rec *r)
     sqlite3_stmt *st = NULL;
     int rc = prepare(db, &st,
                      "INSERT INTO registrations (" REG_COLUMNS ") VALUES "
-                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                     "ssssssii", r->id, r->event_id, r->name, r->email, r->lang, r->join_key,
-                     r->consent_ms, r->created_ms);
+                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     "ssssssiiz", r->id, r->event_id, r->name, r->email, r->lang, r->join_key,
+                     r->consent_ms, r->created_ms, r->mailed_ms);
     return step_write(db, st, rc, "registration add", r->event_id);
 }
 
@@ -381,6 +382,16 @@ static int op_reg_count(aula_store *s, const char *event_id, int64_t *out)
     return err;
 }
 
+static int op_reg_mailed(aula_store *s, const char *id, int64_t now_ms)
+{
+    sqlite3 *db = aula__store_sqlite_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc =
+        prepare(db, &st, "UPDATE registrations SET mailed_ms = ?2 WHERE id = ?1", "si", id, now_ms);
+    int err = step_write(db, st, rc, "registration mailed", id);
+    return err == 0 && sqlite3_changes(db) == 0 ? AULA_ENOENT : err;
+}
+
 const aula_store_event_ops aula__sqlite_event_ops = {
     .create = op_create,
     .get = op_get,
@@ -394,4 +405,5 @@ const aula_store_event_ops aula__sqlite_event_ops = {
     .reg_by_key = op_reg_by_key,
     .reg_list = op_reg_list,
     .reg_count = op_reg_count,
+    .reg_mailed = op_reg_mailed,
 };

@@ -233,6 +233,13 @@ static void keeps_registrations_unique_per_email(void **state)
     assert_int_equal(aula_store_registration_by_key(s, "reg-xxxx-xxx", "k2", &got), 0);
     assert_string_equal(got.name, "Jan");
     assert_string_equal(got.id, "fedcba9876543210");
+    assert_int_equal(got.mailed_ms, 0);
+    aula_registration_rec_deinit(&got);
+    assert_int_equal(aula_store_registration_mailed(s, "fedcba9876543210", NOW + 5), 0);
+    assert_int_equal(aula_store_registration_mailed(s, "no-such-id", NOW), AULA_ENOENT);
+    aula_registration_rec_deinit(&got);
+    assert_int_equal(aula_store_registration_by_key(s, "reg-xxxx-xxx", "k2", &got), 0);
+    assert_int_equal(got.mailed_ms, NOW + 5);
     aula_registration_rec_deinit(&got);
     assert_int_equal(aula_store_registration_by_key(s, "reg-xxxx-xxx", "k3", &got), AULA_ENOENT);
     assert_int_equal(aula_store_registration_by_key(s, "fut-urex-xxx", "k1", &got), AULA_ENOENT);
