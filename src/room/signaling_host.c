@@ -7,6 +7,7 @@
 #include "room/hands.h"
 #include "room/host_controls.h"
 #include "room/signaling_internal.h"
+#include "room/webinar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -278,9 +279,9 @@ json_t *aula__m_reaction_send(void *ctx, json_t *params, aula_rpc_error *err)
     if (!aula__bucket_take(s, &s->reactions))
         return aula_rpc_fail(err, AULA_RPC_RATE_LIMITED,
                              "too many reactions: wait a moment and send again");
-    aula_room_notify(aula_participant_room(s->participant), "reaction",
-                     json_pack("{s:o,s:s}", "participant", aula_participant_json(s->participant),
-                               "emoji", emoji),
-                     NULL);
+    /* webinar.h: an attendee's reaction reaches the stage, not the audience */
+    aula_webinar_notify_reaction(s->participant,
+                                 json_pack("{s:o,s:s}", "participant",
+                                           aula_participant_json(s->participant), "emoji", emoji));
     return json_object();
 }

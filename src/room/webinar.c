@@ -130,6 +130,22 @@ void aula__webinar_notify_about(aula_room *r, const aula_participant *p, const c
         aula_room_notify(r, method, params, p);
 }
 
+void aula_webinar_notify_reaction(aula_participant *p, json_t *params)
+{
+    aula_room *r = p->room;
+    if (!is_attendee(r, p)) {
+        aula_room_notify(r, "reaction", params, NULL);
+        return;
+    }
+    /* One text for the stage; the audience is skipped without a send. */
+    char *text = aula_rpc_notification("reaction", params);
+    size_t len = strlen(text);
+    for (aula_participant *q = r->first; q; q = q->next)
+        if (q == p || q->role != AULA_ROLE_ATTENDEE)
+            q->sink.deliver(q->sink_ud, text, len);
+    aula_free(text);
+}
+
 int aula_room_is_webinar(const aula_room *r)
 {
     return r->webinar->is_webinar;

@@ -66,6 +66,12 @@ void aula__webinar_announce(aula_room *r, aula_participant *p, const char *metho
 void aula__webinar_notify_about(aula_room *r, const aula_participant *p, const char *method,
                                 json_t *params);
 
+/* Sends `reaction` params (stolen) from p: to everyone, but in a webinar an
+ * attendee's reaction goes to the stage (hosts, cohosts, presenters) and
+ * back to p only, so that an audience of hundreds clapping at once does
+ * not become hundreds of messages to each of them. */
+void aula_webinar_notify_reaction(aula_participant *p, json_t *params);
+
 /* ---- queries ------------------------------------------------------------ */
 
 int aula_room_is_webinar(const aula_room *r);

@@ -146,6 +146,18 @@ test('attendees get a count, not each other; hosts get everyone', async () => {
   await a.client.waitFor('room.attendees', (p) => p.count === 1, 3000);
   const names = a.client.notifications.filter((n) => n.method.startsWith('participant.'));
   assert.deepEqual(names, [], 'attendees are not told about other attendees');
+  // An attendee's reaction reaches the stage, not the audience.
+  await a.client.call('reaction.send', { emoji: '👏' });
+  await h.client.waitFor('reaction', (p) => p.participant.id === a.id);
+  const c = await attendee(ev, 'Cel');
+  await h.client.call('reaction.send', { emoji: '🎉' });
+  await c.client.waitFor('reaction', (p) => p.participant.id === h.id);
+  await a.client.call('reaction.send', { emoji: '👍' });
+  await h.client.waitFor('reaction', (p) => p.emoji === '👍');
+  await h.client.call('reaction.send', { emoji: '❤️' });
+  await c.client.waitFor('reaction', (p) => p.emoji === '❤️');
+  assert.ok(!c.client.notifications.some((n) => n.method === 'reaction' && n.params.participant.id === a.id));
+  c.client.close();
   // No e-mail address anywhere in what an attendee got.
   assert.doesNotMatch(JSON.stringify(a.client.notifications) + JSON.stringify(a.join), /@/);
   // The host's join list has everyone.

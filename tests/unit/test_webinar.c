@@ -141,6 +141,22 @@ static void chat_modes(void **state)
     aula_room_rec_deinit(&rec);
 }
 
+static void attendee_reactions_reach_the_stage(void **state)
+{
+    fixture *f = *state;
+    inbox *h = box(f), *a = box(f), *b = box(f);
+    aula_participant *host = enter(f, HOST, "Host", AULA_ROLE_HOST, h);
+    aula_participant *ala = enter(f, ALA, "Ala", AULA_ROLE_ATTENDEE, a);
+    enter(f, BOB, "Bob", AULA_ROLE_ATTENDEE, b);
+    aula_webinar_notify_reaction(ala, json_pack("{s:s}", "emoji", "x"));
+    assert_int_equal(got(h, "reaction", NULL), 1);
+    assert_int_equal(got(a, "reaction", NULL), 1);
+    assert_int_equal(got(b, "reaction", NULL), 0);
+    aula_webinar_notify_reaction(host, json_pack("{s:s}", "emoji", "y"));
+    assert_int_equal(got(b, "reaction", NULL), 1);
+    assert_int_equal(got(h, "reaction", NULL), 2);
+}
+
 static void meetings_keep_their_rules(void **state)
 {
     fixture *f = *state;
@@ -168,6 +184,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(attendees_are_counted_not_announced, setup, teardown),
         cmocka_unit_test_setup_teardown(the_stage_decides_who_publishes, setup, teardown),
         cmocka_unit_test_setup_teardown(chat_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(attendee_reactions_reach_the_stage, setup, teardown),
         cmocka_unit_test_setup_teardown(meetings_keep_their_rules, meeting_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
