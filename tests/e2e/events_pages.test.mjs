@@ -74,7 +74,9 @@ test('events page: log-in prompt, planning with links, registrants; all pass axe
     title: 'Parents evening', starts: utcWall(Date.now() + 3 * 3600e3), time_zone: 'UTC',
     duration_min: 60, type: 'meeting', access: 'registration',
   });
-  await h.page.goto(`${aula.url}/events.html`);
+  // From the home page, logged in.
+  await h.page.goto(`${aula.url}/`);
+  await h.page.getByTestId('my-events-link').click();
   await h.page.getByTestId('event-form').waitFor();
   // Plan one more through the form: a webinar with a password.
   await h.page.getByTestId('ef-title').fill('Open lesson');
