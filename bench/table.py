@@ -2,7 +2,8 @@
 
 usage: table.py CEILING_JSON RESULTS_JSONL
 
-One row per run of aula-hammer. "x Janus" compares viewers per core with
+One row per run of aula-hammer. "viewers/core" counts the viewers that
+received media; one that never did counts in "loss %" as losing all. "x Janus" compares viewers per core with
 the Janus row of the same scenario and size; "of ceiling" is the server's
 packets/s per core over this machine's measured forwarding limit; "gen
 cores" is the load generator's own CPU (near 1.0 it, not the server, is
@@ -16,7 +17,7 @@ def main():
     ceiling = json.load(open(sys.argv[1]))["pps_per_core"]
     rows = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
     janus = {(r["scenario"], r["viewers"]): r for r in rows if r["server"] == "janus"}
-    head = ["server", "scenario", "viewers", "pkts/s out", "cores", "viewers/core", "x Janus",
+    head = ["server", "scenario", "viewers", "receiving", "pkts/s out", "cores", "viewers/core", "x Janus",
             "RSS MiB", "KiB/viewer", "loss %", "delay p50/p99 ms", "join p50/p99 ms",
             "of ceiling", "gen cores"]
     out = []
@@ -29,7 +30,8 @@ def main():
             ratio = "%.1fx" % (vpc / j["viewers_per_core"])
         pps_core = r["pps_out"] / cores if cores > 0 else 0
         out.append([
-            r["server"], r["scenario"], str(r["viewers"]), "%.0f" % r["pps_out"],
+            r["server"], r["scenario"], str(r["viewers"]), str(r["receiving"]),
+            "%.0f" % r["pps_out"],
             "%.2f" % cores, "%.0f" % vpc, ratio, "%.1f" % (r["rss_kib"] / 1024),
             "%.1f" % r["kib_per_viewer"], "%.2f" % r["loss_pct"],
             "%.2f / %.2f" % (r["delay_p50_us"] / 1000, r["delay_p99_us"] / 1000),

@@ -127,6 +127,10 @@ static void report(run *r, uint64_t now_ms)
     long rss = pid ? rss_kib(pid) : 0;
     int viewers = h->opt.meeting ? h->opt.publishers : h->opt.viewers;
     double pps = (double)(h->totals.rx_packets - r->tot0.rx_packets) / secs;
+    /* A viewer that never got media counts as losing everything it should
+     * have got: as many packets as the average receiving viewer. */
+    if (receiving > 0 && receiving < viewers)
+        expected += expected / (uint64_t)receiving * (uint64_t)(viewers - receiving);
     double loss = expected ? 100.0 * (double)(expected - unique) / (double)expected : 100.0;
     printf("{\"server\":\"%s\",\"scenario\":\"%s\",\"publishers\":%d,\"viewers\":%d,"
            "\"receiving\":%d,\"failed\":%d,\"seconds\":%.1f,\"pps_out\":%.0f,"
@@ -137,7 +141,7 @@ static void report(run *r, uint64_t now_ms)
            "\"hammer_cores\":%.3f,\"tx_fail\":%llu,\"decrypt_fail\":%llu}\n",
            h->opt.server == HM_SERVER_JANUS ? "janus" : "aula",
            h->opt.meeting ? "meeting" : "webinar", h->opt.publishers, viewers, receiving, failed,
-           secs, pps, srv_cores, srv_cores > 0 ? viewers / srv_cores : 0, rss, r->rss_base_kib,
+           secs, pps, srv_cores, srv_cores > 0 ? receiving / srv_cores : 0, rss, r->rss_base_kib,
            viewers ? (double)(rss - r->rss_base_kib) / viewers : 0, loss,
            (unsigned long long)recovered, (unsigned long long)(h->nack_sent - r->nack0),
            (unsigned long long)hm_hist_quantile(&h->delay_us, 0.5),
