@@ -20,7 +20,7 @@ check-format:
 	scripts/test.sh format
 
 format:
-	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.c')
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.c' 'bench/*.[ch]')
 
 clean:
 	rm -rf build build-test build-fuzz

@@ -88,7 +88,7 @@ run_fuzz() {
 run_format() {
     echo "== format (clang-format, .clang-format)"
     local bad=()
-    for f in $(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.c' 2>/dev/null); do
+    for f in $(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.c' 'bench/*.[ch]' 2>/dev/null); do
         clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || bad+=("$f")
     done
     if [ "${#bad[@]}" -eq 0 ]; then
