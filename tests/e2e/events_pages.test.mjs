@@ -105,6 +105,20 @@ test('events page: log-in prompt, planning with links, registrants; all pass axe
   assert.equal(await item.getByTestId('export-csv').getAttribute('href'), `/api/v1/events/${parents.id}/registrants.csv`);
   await screenshot(h.page, 'events-page');
   await noViolations(h.page, 'events page with details open');
+  // Invitations need e-mail: this server has none, and the page says so.
+  await item.getByTestId('invite-emails').fill('ala@example.org, bartek@example.org');
+  await item.getByTestId('invite-send').click();
+  await item.getByTestId('invite-status').filter({ hasText: 'does not send e-mail' }).waitFor();
+  // Change the title; the list shows the new one.
+  await item.getByTestId('event-edit').click();
+  assert.equal(await h.page.getByTestId('ef-title').inputValue(), 'Parents evening');
+  assert.equal(await h.page.getByTestId('ef-access-registration').isChecked(), true);
+  await h.page.getByTestId('ef-title').fill('Parents evening, class 4B');
+  await h.page.getByTestId('ef-submit').click();
+  await h.page.getByTestId('event-item').filter({ hasText: 'Parents evening, class 4B' }).waitFor();
+  const after = await (await h.context.request.get(`${aula.url}/api/v1/events/${parents.id}`)).json();
+  assert.equal(after.title, 'Parents evening, class 4B');
+  assert.equal(after.starts, parents.starts, 'the start time did not move');
   for (const p of [anon, h]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors`);
 });
 

@@ -209,5 +209,11 @@ test('a webinar: schedule, register by e-mail, watch, ask, vote, go on stage, do
   // She still watches the presenter.
   await waitGrows(ola.page, 'video', piotr.id, { by: 10, what: 'Piotr\'s video still reaches Ola', timeout: 20000 });
 
+  // A second time on stage works too (a new publishing connection).
+  const menu3 = await menuOf(h, 'Ola');
+  await menu3.getByRole('button', { name: 'Bring Ola on stage' }).click();
+  await ola.page.getByTestId('stage-status').filter({ hasText: 'brought you on stage' }).waitFor();
+  await waitGrows(piotr.page, 'video', ola.id, { by: 10, what: 'Ola\'s video is decoded at Piotr again', timeout: 20000 });
+
   for (const p of [h, ola, piotr]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors in the page`);
 });
