@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAula, repoRoot } from '../lib/server.mjs';
-import { newPerson, screenshot } from '../lib/browser.mjs';
+import { newPerson, screenshot, axeAudit } from '../lib/browser.mjs';
 import { launchCallBrowser, instrument, participantId, waitGrows, waitStops, poll } from '../lib/call.mjs';
 import { startSmtpSink, attachment, bodyText } from '../lib/smtp.mjs';
 
@@ -214,6 +214,21 @@ test('a webinar: schedule, register by e-mail, watch, ask, vote, go on stage, do
   await menu3.getByRole('button', { name: 'Bring Ola on stage' }).click();
   await ola.page.getByTestId('stage-status').filter({ hasText: 'brought you on stage' }).waitFor();
   await waitGrows(piotr.page, 'video', ola.id, { by: 10, what: 'Ola\'s video is decoded at Piotr again', timeout: 20000 });
+
+  // ---- The host ends the webinar: Ola's page offers the thank-you page,
+  // which lists the file.
+  await h.page.getByTestId('end-button').click();
+  await h.page.getByTestId('end-yes').click();
+  await ola.page.getByTestId('ended').waitFor();
+  await ola.page.getByTestId('event-end-link').click();
+  await ola.page.getByTestId('event-ended').waitFor();
+  await ola.page.getByTestId('ended-file').filter({ hasText: 'Planets.pdf' }).waitFor();
+  const [again] = await Promise.all([
+    ola.page.waitForEvent('download'),
+    ola.page.getByTestId('ended-file').click(),
+  ]);
+  assert.deepEqual(readFileSync(await again.path()), pdf, 'the same bytes from the thank-you page');
+  assert.deepEqual(await axeAudit(ola.page), [], 'the thank-you page passes axe');
 
   for (const p of [h, ola, piotr]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors in the page`);
 });

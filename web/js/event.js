@@ -121,6 +121,11 @@ function decide() {
     show('cancelled');
     return;
   }
+  // Back from the room after it ended: the thank-you page, not the room.
+  if (loadCred(eventId).finished) {
+    showEnded();
+    return;
+  }
   if (cred.key || (roleKey() && cred.name)) {
     enter();
     return;
@@ -175,7 +180,7 @@ async function enter() {
   clearTimeout(retryTimer);
   const r = await joinEvent(eventId, cred);
   if (r.ok) {
-    saveCred(eventId, { ...cred, room: r.room });
+    saveCred(eventId, { ...cred, room: r.room }); // (not finished: a new visit)
     window.location.assign(handOff(eventId, cred, r));
     return;
   }
@@ -257,13 +262,14 @@ async function showEnded() {
   clearTimeout(retryTimer);
   show('ended');
   // The files of the room, while this tab still holds a token of it.
-  const room = loadCred(eventId).room;
+  const kept = loadCred(eventId);
+  const room = kept.room;
   if (!room) return;
-  let token = '';
+  let token = kept.token || '';
   try {
-    token = JSON.parse(sessionStorage.getItem(`aula.session.${room}`) || '{}').token || '';
+    token = JSON.parse(sessionStorage.getItem(`aula.session.${room}`) || '{}').token || token;
   } catch {
-    token = '';
+    /* the kept one */
   }
   if (!token) return;
   const res = await api('GET', `/api/v1/rooms/${encodeURIComponent(room)}/files`, undefined, { token });
@@ -381,6 +387,8 @@ function start() {
   }
   cred = loadCred(eventId);
   delete cred.room;
+  delete cred.finished;
+  delete cred.token;
   load();
 }
 

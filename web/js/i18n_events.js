@@ -50,6 +50,7 @@ export const EVENT_STRINGS = {
     evDurMinutes: { one: '1 minute', other: '{n} minutes' },
     evEndedHeading: 'Thank you for taking part',
     evEndedText: 'The event has ended.',
+    evEndLink: 'Thank-you page and files of the event',
     evCancelledHeading: 'This event was cancelled',
     evCancelledText: 'The organiser cancelled it. We are sorry.',
 
@@ -276,6 +277,7 @@ export const EVENT_STRINGS = {
     evDurMinutes: { one: '1 minuta', few: '{n} minuty', many: '{n} minut', other: '{n} minuty' },
     evEndedHeading: 'Dziękujemy za udział',
     evEndedText: 'Wydarzenie się zakończyło.',
+    evEndLink: 'Podziękowanie i pliki wydarzenia',
     evCancelledHeading: 'To wydarzenie zostało odwołane',
     evCancelledText: 'Organizator je odwołał. Przepraszamy.',
 

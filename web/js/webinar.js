@@ -19,6 +19,7 @@ import { getLocalMedia, stopStream } from './media.js';
 import { mountQa } from './qa.js';
 import { mountPolls } from './polls.js';
 import { mountFiles } from './files.js';
+import { loadCred, saveCred } from './event_join.js';
 
 const web = {
   kind: 'meeting',
@@ -30,6 +31,8 @@ const web = {
   polls: null,
   files: null,
   filesTimer: 0,
+  eventId: null, // the event of this room, when it has one
+  lastToken: '',
 };
 
 export function isWebinar() {
@@ -41,12 +44,32 @@ export function mayPublish() {
   return !isWebinar() || !state.me || state.me.role !== 'attendee';
 }
 
-function token() {
+function session() {
   try {
-    return JSON.parse(storageGet(sessionStorage, `aula.session.${state.roomId}`) || '{}').token || '';
+    return JSON.parse(storageGet(sessionStorage, `aula.session.${state.roomId}`) || '{}') || {};
   } catch {
-    return '';
+    return {};
   }
+}
+
+function token() {
+  const tok = session().token || '';
+  if (tok) web.lastToken = tok;
+  return tok;
+}
+
+// The room of an event ended for this page (a host ended it, or this
+// person left): offer the event's thank-you page with the files. The room
+// page forgets its session then, so what that page needs is kept here.
+function offerEventEnd() {
+  const view = document.body.dataset.view;
+  if (!web.eventId || (view !== 'ended' && view !== 'left')) return;
+  const box = $(view === 'ended' ? 'view-ended' : 'view-left');
+  if (!box || box.querySelector('[data-testid="event-end-link"]')) return;
+  saveCred(web.eventId, { ...loadCred(web.eventId), room: state.roomId, finished: true, token: web.lastToken });
+  const link = h('a', { class: 'btn btn-primary btn-big', href: `/e/${encodeURIComponent(web.eventId)}`, 'data-testid': 'event-end-link' });
+  tr(link, 'evEndLink');
+  (box.querySelector('.actions') || box).prepend(link);
 }
 
 const ctx = {
@@ -268,6 +291,8 @@ export const webinarHandlers = {
 // The room.join result: { kind, chat_mode, attendees, on_stage, ... }.
 export function webinarJoined(result) {
   web.kind = result && result.kind === 'webinar' ? 'webinar' : 'meeting';
+  web.eventId = session().event?.id || web.eventId;
+  token();
   clearInterval(web.filesTimer);
   if (!isWebinar()) {
     if (web.mounted) web.root.hidden = true;
@@ -296,4 +321,5 @@ export function webinarJoined(result) {
 export function initWebinar() {
   onLangChange(renderAll);
   on('me', renderAll);
+  new MutationObserver(offerEventEnd).observe(document.body, { attributes: true, attributeFilter: ['data-view'] });
 }
