@@ -330,7 +330,7 @@ function registrantsBox(ev) {
       body.append(h('p', { class: 'muted' }, t('evsNoRegistrants')));
       return;
     }
-    const head = h('tr', {}, h('th', { scope: 'col' }, t('nameLabel')), h('th', { scope: 'col' }, t('emailLabel')), h('th', { scope: 'col' }, t('evsRegisteredAt')));
+    const head = h('tr', {}, h('th', { scope: 'col' }, t('evsColName')), h('th', { scope: 'col' }, t('emailLabel')), h('th', { scope: 'col' }, t('evsRegisteredAt')));
     const rows = list.map((r) => h('tr', { 'data-testid': 'registrant' },
       h('td', {}, r.name || ''), h('td', {}, r.email || ''),
       h('td', {}, r.registered !== undefined ? formatShort(toMs(r.registered)) : '')));
