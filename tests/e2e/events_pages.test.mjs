@@ -124,9 +124,9 @@ test('events page: log-in prompt, planning with links, registrants; all pass axe
 
 test('event page: registration (e-mail off), waiting page that opens by itself, cancelled; axe; Polish', async () => {
   // The doors open 15 minutes before the start: pick a start so that they
-  // open 10 to 70 seconds from now.
+  // open 25 to 85 seconds from now (time enough to register first).
   const now = Date.now();
-  let starts = Math.ceil((now + 15 * 60e3 + 10e3) / 60e3) * 60e3;
+  let starts = Math.ceil((now + 15 * 60e3 + 25e3) / 60e3) * 60e3;
   const { h, ev } = await hostWithEvent({
     title: 'Science evening', description: 'Planets and stars.', starts: utcWall(starts), time_zone: 'UTC',
     duration_min: 30, type: 'webinar', access: 'registration', welcome_text: 'Welcome! Grab a cup of tea.',
