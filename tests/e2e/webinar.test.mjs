@@ -197,6 +197,7 @@ test('a webinar: schedule, register by e-mail, watch, ask, vote, go on stage, do
   const menu = await menuOf(h, 'Ola');
   await menu.getByRole('button', { name: 'Bring Ola on stage' }).click();
   await ola.page.getByTestId('stage-status').filter({ hasText: 'brought you on stage' }).waitFor();
+  assert.equal(await ola.page.getByTestId('host-notice').textContent(), '', 'no other notice contradicts it');
   await waitGrows(h.page, 'video', ola.id, { by: 10, what: 'Ola\'s video is decoded at Hania', timeout: 20000 });
   await waitGrows(piotr.page, 'video', ola.id, { by: 10, what: 'Ola\'s video is decoded at Piotr', timeout: 20000 });
   await screenshot(h.page, 'webinar-stage');

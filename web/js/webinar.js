@@ -191,6 +191,10 @@ async function onStage(msg) {
   }
   if (mine) {
     state.me.role = msg.on_stage ? (p.role || 'presenter') : 'attendee';
+    // The room page's generic "you are a participant now" (participant.role
+    // came first) is not what happened: the stage note below says it.
+    const generic = $('host-notice');
+    if (generic && generic.dataset.i18nDyn === 'youAreParticipant') tr(generic, null);
     await stageChanged();
   }
   emit('webinar-render');
