@@ -199,8 +199,7 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct so
     uint8_t *d = (uint8_t *)buf->base;
     size_t len = (size_t)n;
     if (p->debug && d[0] < 128)
-        fprintf(stderr, "peer %u: %zu bytes, first byte %u, state %d\n", p->port, len, d[0],
-                p->st);
+        fprintf(stderr, "peer %u: %zu bytes, first byte %u, state %d\n", p->port, len, d[0], p->st);
     if (p->totals) {
         p->totals->rx_packets++;
         p->totals->rx_bytes += len;
