@@ -169,6 +169,11 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   await ola.page.getByTestId('attendee-count').filter({ hasText: '1 person in the audience' }).waitFor();
   assert.equal(await ola.page.getByTestId('mic-button').isHidden(), true, 'an attendee has no microphone button');
   await noViolations(ola.page, 'webinar room, attendee');
+  // A personal link that is not (any more) valid: said so, and the form is back.
+  const stranger = await person('Stranger');
+  await stranger.page.goto(`${aula.url}/e/${ev.id}#k=not-a-real-key`);
+  await stranger.page.getByTestId('register-error').filter({ hasText: 'This personal link does not work any more' }).waitFor();
+  assert.equal(await stranger.page.getByTestId('register-form').isVisible(), true);
 
   // The host comes in with the host link and sees the panels.
   await h.page.goto(`${aula.url}${ev.links.host}`);

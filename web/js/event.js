@@ -211,8 +211,13 @@ async function enter() {
     $('enter-name').focus();
     return;
   }
-  // A key that does not work (any more), a wrong password.
-  const keyed = hasKey() && r.status !== 401;
+  if (r.status === 404) {
+    show('notfound');
+    return;
+  }
+  // A key that does not work (any more): forget it. Anything else (a wrong
+  // password, a locked room) keeps it for another try.
+  const keyed = hasKey() && r.status === 403;
   if (keyed) {
     cred = {};
     saveCred(eventId, cred);
