@@ -58,14 +58,16 @@ function token() {
   return tok;
 }
 
-// The room of an event ended for this page (a host ended it, or this
-// person left): offer the event's thank-you page with the files. The room
-// page forgets its session then, so what that page needs is kept here.
+// The room of an event ended for this page (a host ended it): offer the
+// event's thank-you page with the files. The room page forgets its session
+// then, so what that page needs is kept here. (Someone who only left can
+// join again, so gets no thank-you yet.)
 function offerEventEnd() {
   const view = document.body.dataset.view;
-  if (!web.eventId || (view !== 'ended' && view !== 'left')) return;
-  const box = $(view === 'ended' ? 'view-ended' : 'view-left');
-  if (!box || box.querySelector('[data-testid="event-end-link"]')) return;
+  const box = $('view-ended');
+  // Only "the meeting ended" (not removed, declined, opened elsewhere).
+  if (!web.eventId || view !== 'ended' || !box || box.dataset.reason !== 'ended') return;
+  if (box.querySelector('[data-testid="event-end-link"]')) return;
   saveCred(web.eventId, { ...loadCred(web.eventId), room: state.roomId, finished: true, token: web.lastToken });
   const link = h('a', { class: 'btn btn-primary btn-big', href: `/e/${encodeURIComponent(web.eventId)}`, 'data-testid': 'event-end-link' });
   tr(link, 'evEndLink');
