@@ -193,6 +193,13 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   await h.page.getByTestId('poll-new').click();
   await noViolations(h.page, 'webinar room, host (a question, a poll, the poll editor)');
   await noViolations(ola.page, 'webinar room, attendee (own question, an open poll)');
+  // The panels in Polish.
+  await ola.page.getByTestId('lang-pl').click();
+  await ola.page.getByRole('heading', { name: 'Pytania (Q&A)' }).waitFor();
+  await ola.page.getByTestId('attendee-count').filter({ hasText: '1 osoba na widowni' }).waitFor();
+  await ola.page.getByTestId('poll').getByRole('button', { name: 'Głosuj' }).waitFor();
+  await noViolations(ola.page, 'webinar room, attendee, Polish');
+  await ola.page.getByTestId('lang-en').click();
   // Chat to hosts only: the attendee's chat says so.
   await h.page.getByTestId('chat-mode').selectOption('hosts');
   await ola.page.getByTestId('chat-mode-note').filter({ hasText: 'go to the hosts only' }).waitFor();
