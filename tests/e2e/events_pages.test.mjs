@@ -105,6 +105,11 @@ test('events page: log-in prompt, planning with links, registrants; all pass axe
   assert.equal(await item.getByTestId('export-csv').getAttribute('href'), `/api/v1/events/${parents.id}/registrants.csv`);
   await screenshot(h.page, 'events-page');
   await noViolations(h.page, 'events page with details open');
+  await h.page.getByTestId('lang-pl').click();
+  await h.page.getByRole('heading', { name: 'Moje wydarzenia' }).waitFor();
+  await item.getByRole('heading', { name: 'Zapisane osoby' }).waitFor();
+  await noViolations(h.page, 'events page in Polish');
+  await h.page.getByTestId('lang-en').click();
   // Invitations need e-mail: this server has none, and the page says so.
   await item.getByTestId('invite-emails').fill('ala@example.org, bartek@example.org');
   await item.getByTestId('invite-send').click();
