@@ -8,6 +8,7 @@
 #
 #   scripts/test.sh              everything
 #   scripts/test.sh unit         only the C unit tests
+#   scripts/test.sh release      only the optimised build scripts/run.sh makes
 #   FUZZ_SECONDS=60 scripts/test.sh fuzz
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -85,6 +86,22 @@ run_fuzz() {
     record fuzz $p $f
 }
 
+# The README's run command builds an optimised binary (scripts/run.sh), and
+# GCC warns about more at -O3 than at -O0: compile that configuration too.
+run_release() {
+    echo "== release build (as scripts/run.sh builds it)"
+    if [ ! -f build-release/build.ninja ]; then
+        meson setup build-release --buildtype=release >/dev/null || { record release 0 1; return; }
+    fi
+    if ninja -C build-release >/dev/null; then
+        echo "ok   release build"
+        record release 1 0
+    else
+        ninja -C build-release 2>&1 | grep -E 'error|warning' | head -20
+        record release 0 1
+    fi
+}
+
 run_format() {
     echo "== format (clang-format, .clang-format)"
     local bad=()
@@ -128,14 +145,16 @@ fuzz) run_fuzz ;;
 integration) run_node integration tests/integration/*.test.mjs ;;
 e2e) run_node e2e tests/e2e/*.test.mjs ;;
 format) run_format ;;
+release) run_release ;;
 all)
     run_format
+    run_release
     run_unit
     run_fuzz
     run_node integration tests/integration/*.test.mjs
     run_node e2e tests/e2e/*.test.mjs
     ;;
-*) echo "usage: scripts/test.sh [all|format|unit|fuzz|integration|e2e]"; exit 2 ;;
+*) echo "usage: scripts/test.sh [all|format|release|unit|fuzz|integration|e2e]"; exit 2 ;;
 esac
 
 read -r passed failed < <(awk '{p+=$1; f+=$2} END {print p+0, f+0}' "$results")

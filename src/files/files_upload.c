@@ -141,7 +141,7 @@ static int read_name(aula_http_request *req, char **out)
 
 static void refuse_type(aula_http_request *req, const char *what)
 {
-    char msg[256];
+    char msg[512]; /* what is a short phrase, but the compiler cannot know */
     snprintf(msg, sizeof msg,
              "%s is not accepted: upload a PDF, an image (PNG, JPEG, GIF, WebP) or an office "
              "document (Word, Excel, PowerPoint, OpenDocument)",

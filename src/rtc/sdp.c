@@ -466,7 +466,7 @@ static int attr_ssrc(parser *p, char *v)
 {
     if (p->m == NULL)
         return 0;
-    uint32_t ssrc;
+    uint32_t ssrc = 0;
     int rc = parse_u32_tok(p, tok(&v), "a=ssrc", &ssrc);
     if (rc < 0)
         return rc;

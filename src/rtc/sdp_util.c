@@ -57,7 +57,7 @@ int aula_sdp_param_get(const char *params, const char *key, const char **val, si
         const char *e = semi != NULL ? semi : s + strlen(s);
         while (s < e && is_blank(*s))
             s++;
-        const char *eq = memchr(s, '=', (size_t)(e - s));
+        const char *eq = s < e ? memchr(s, '=', (size_t)(e - s)) : NULL;
         const char *kend = eq != NULL ? eq : e;
         while (kend > s && is_blank(kend[-1]))
             kend--;

@@ -315,7 +315,7 @@ static size_t make_rtp(uint8_t *b, uint32_t ssrc, uint16_t seq)
 static void expect_forwarded(peer *v, uint16_t want_seq, uint16_t src_seq)
 {
     uint8_t pkt[DGRAM_CAP], plain[200];
-    size_t len;
+    size_t len = 0;
     assert_true(peer_recv(v, pkt, &len, false));
     assert_int_equal(len, 112);
     aula_rtp_header h;

@@ -154,8 +154,10 @@ static void forged_signature(void **state)
     tok[n - 2] = tok[n - 2] == 'A' ? 'B' : 'A';
     assert_int_equal(verify(tok, NOW_MS, &got), AULA_EPERM);
     /* A signature cut off entirely. */
-    char *dot = strrchr(tok, '.');
-    dot[1] = '\0';
+    size_t cut = n;
+    while (cut > 0 && tok[cut - 1] != '.')
+        cut--;
+    tok[cut] = '\0';
     assert_int_equal(verify(tok, NOW_MS, &got), AULA_EPERM);
     aula_free(tok);
 }

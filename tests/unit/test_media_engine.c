@@ -189,7 +189,7 @@ static void publish_and_view(void **state)
 static void expect_viewer(peer *v, uint16_t want_seq, uint32_t want_ts)
 {
     uint8_t pkt[DGRAM_CAP];
-    size_t len;
+    size_t len = 0;
     assert_true(peer_recv(v, pkt, &len, false));
     aula_rtp_header h;
     assert_int_equal(aula_rtp_parse(pkt, len, &h), 0);
