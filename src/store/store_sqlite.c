@@ -167,60 +167,30 @@ static void stmt_done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    /* SQLITE_STATIC is safe: every statement is reset before the caller's
-     * strings can go away. */
-    return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-
-/* Copies a TEXT column. The schema makes every text column NOT NULL, so a
- * NULL here can only be a broken row; it reads back as "". */
-static char *column_dup(sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    if (!t)
-        return aula_strdup("");
-    return aula_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
-}
-
-/* Copies a TEXT column that may be NULL (NULL stays NULL). */
-static char *column_dup_null(sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return NULL;
-    return column_dup(st, col);
-}
-
-/* Binds a string that may be NULL. */
-static int bind_text_null(sqlite3_stmt *st, int i, const char *v)
-{
-    return v ? bind_text(st, i, v) : sqlite3_bind_null(st, i);
-}
-
 /* Reads a row of ROOM_COLUMNS. */
-static void read_room(sqlite3_stmt *st, aula_room_rec *out)
+static void read_room(sqlite3_stmt *st, void *rec)
 {
-    out->id = column_dup(st, 0);
-    out->title = column_dup(st, 1);
+    aula_room_rec *out = rec;
+    out->id = aula__sqlite_text(st, 0);
+    out->title = aula__sqlite_text(st, 1);
     out->created_ms = sqlite3_column_int64(st, 2);
-    out->owner_id = column_dup_null(st, 3);
-    out->host_key = column_dup_null(st, 4);
-    out->password_hash = column_dup_null(st, 5);
+    out->owner_id = aula__sqlite_text_dup(st, 3);
+    out->host_key = aula__sqlite_text_dup(st, 4);
+    out->password_hash = aula__sqlite_text_dup(st, 5);
     out->lobby = sqlite3_column_int(st, 6) != 0;
     out->locked = sqlite3_column_int(st, 7) != 0;
-    out->kind = column_dup(st, 8);
-    out->chat_mode = column_dup(st, 9);
-    out->event_id = column_dup_null(st, 10);
+    out->kind = aula__sqlite_text(st, 8);
+    out->chat_mode = aula__sqlite_text(st, 9);
+    out->event_id = aula__sqlite_text_dup(st, 10);
 }
 
 /* Reads a row of USER_COLUMNS. */
 static void read_user(sqlite3_stmt *st, aula_user_rec *out)
 {
-    out->id = column_dup(st, 0);
-    out->email = column_dup(st, 1);
-    out->name = column_dup(st, 2);
-    out->password_hash = column_dup(st, 3);
+    out->id = aula__sqlite_text(st, 0);
+    out->email = aula__sqlite_text(st, 1);
+    out->name = aula__sqlite_text(st, 2);
+    out->password_hash = aula__sqlite_text(st, 3);
     out->created_ms = sqlite3_column_int64(st, 4);
 }
 
@@ -346,9 +316,7 @@ static int record_migration(sqlite3 *db, const char *path, int version)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int(st, 1, version);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 2, wall_ms());
+        rc = aula__sqlite_bind(st, "dl", version, wall_ms());
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
@@ -457,27 +425,9 @@ static int op_room_create(aula_store *base, const aula_room_rec *rec)
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_ROOM_INSERT];
-    int rc = bind_text(st, 1, rec->id);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 2, rec->title);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 3, rec->created_ms);
-    if (rc == SQLITE_OK)
-        rc = bind_text_null(st, 4, rec->owner_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text_null(st, 5, rec->host_key);
-    if (rc == SQLITE_OK)
-        rc = bind_text_null(st, 6, rec->password_hash);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int(st, 7, rec->lobby);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int(st, 8, rec->locked);
-    if (rc == SQLITE_OK)
-        rc = bind_text_null(st, 9, rec->kind);
-    if (rc == SQLITE_OK)
-        rc = bind_text_null(st, 10, rec->chat_mode);
-    if (rc == SQLITE_OK)
-        rc = bind_text_null(st, 11, rec->event_id);
+    int rc = aula__sqlite_bind(st, "sslsssddsss", rec->id, rec->title, rec->created_ms,
+                               rec->owner_id, rec->host_key, rec->password_hash, rec->lobby,
+                               rec->locked, rec->kind, rec->chat_mode, rec->event_id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -495,7 +445,7 @@ static int op_room_get(aula_store *base, const char *id, aula_room_rec *out)
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_ROOM_GET];
-    int rc = bind_text(st, 1, id);
+    int rc = aula__sqlite_bind(st, "s", id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -527,11 +477,7 @@ static int op_room_set_flags(aula_store *base, const char *id, int lobby, int lo
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_ROOM_SET_FLAGS];
-    int rc = bind_text(st, 1, id);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int(st, 2, lobby);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int(st, 3, locked);
+    int rc = aula__sqlite_bind(st, "sdd", id, lobby, locked);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -548,20 +494,9 @@ static int op_rooms_by_owner(aula_store *base, const char *owner_id, aula_room_r
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_ROOMS_BY_OWNER];
-    aula_room_rec *recs = NULL;
-    size_t n = 0, cap = 0;
-    int rc = bind_text(st, 1, owner_id);
-    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW)
-            break;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            recs = aula_realloc(recs, cap * sizeof *recs);
-        }
-        memset(&recs[n], 0, sizeof recs[n]);
-        read_room(st, &recs[n++]);
-    }
+    int rc = aula__sqlite_bind(st, "s", owner_id);
+    size_t n = 0;
+    aula_room_rec *recs = aula__sqlite_rows(st, &rc, sizeof *recs, read_room, &n);
     int err = rc == SQLITE_DONE ? 0 : fail_s(s, rc, "rooms by owner", NULL, NULL);
     stmt_done(st);
     if (err < 0 || n == 0) {
@@ -578,13 +513,7 @@ static int op_participant_add(aula_store *base, const char *room_id, const char 
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_PARTICIPANT_INSERT];
-    int rc = bind_text(st, 1, participant_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 2, room_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 3, name);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 4, now_ms);
+    int rc = aula__sqlite_bind(st, "sssl", participant_id, room_id, name, now_ms);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -602,9 +531,7 @@ static int op_participant_left(aula_store *base, const char *participant_id, int
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_PARTICIPANT_LEFT];
-    int rc = bind_text(st, 1, participant_id);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 2, now_ms);
+    int rc = aula__sqlite_bind(st, "sl", participant_id, now_ms);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -620,9 +547,7 @@ static int op_participant_seen(aula_store *base, const char *room_id, const char
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_PARTICIPANT_SEEN];
-    int rc = bind_text(st, 1, participant_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 2, room_id);
+    int rc = aula__sqlite_bind(st, "ss", participant_id, room_id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -639,7 +564,7 @@ static int op_participant_seen(aula_store *base, const char *room_id, const char
 static int chat_next_seq(store_sqlite *s, const char *room_id, int64_t *seq)
 {
     sqlite3_stmt *st = s->stmt[ST_CHAT_NEXT_SEQ];
-    int rc = bind_text(st, 1, room_id);
+    int rc = aula__sqlite_bind(st, "s", room_id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -663,19 +588,8 @@ static int chat_insert(store_sqlite *s, const char *room_id, int64_t seq,
                        int64_t now_ms)
 {
     sqlite3_stmt *st = s->stmt[ST_CHAT_INSERT];
-    int rc = bind_text(st, 1, room_id);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 2, seq);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 3, participant_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 4, name);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 5, text);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 6, now_ms);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int(st, 7, to_hosts);
+    int rc = aula__sqlite_bind(st, "slsssld", room_id, seq, participant_id, name, text, now_ms,
+                               to_hosts);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = rc == SQLITE_DONE ? 0 : fail_s(s, rc, "chat insert", room_id, participant_id);
@@ -715,19 +629,12 @@ static int op_chat_page(aula_store *base, const char *room_id, int64_t before_se
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_CHAT_PAGE];
     assert(limit > 0); /* the dispatcher answers limit 0 itself */
-    sqlite3_int64 lim = limit > (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)limit;
+    int64_t lim = limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
     aula_chat_rec *recs = NULL;
     size_t n = 0, cap = 0;
 
-    int rc = bind_text(st, 1, room_id);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 2, before_seq <= 0 ? INT64_MAX : before_seq);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 3, lim);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int(st, 4, viewer_is_host);
-    if (rc == SQLITE_OK)
-        rc = bind_text_null(st, 5, viewer_id);
+    int rc = aula__sqlite_bind(st, "sllds", room_id, before_seq <= 0 ? INT64_MAX : before_seq, lim,
+                               viewer_is_host, viewer_id);
     while (rc == SQLITE_OK || rc == SQLITE_ROW) {
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW)
@@ -738,9 +645,9 @@ static int op_chat_page(aula_store *base, const char *room_id, int64_t before_se
         }
         aula_chat_rec *r = &recs[n++];
         r->seq = sqlite3_column_int64(st, 0);
-        r->participant_id = column_dup(st, 1);
-        r->name = column_dup(st, 2);
-        r->text = column_dup(st, 3);
+        r->participant_id = aula__sqlite_text(st, 1);
+        r->name = aula__sqlite_text(st, 2);
+        r->text = aula__sqlite_text(st, 3);
         r->ts_ms = sqlite3_column_int64(st, 4);
         r->to_hosts = sqlite3_column_int(st, 5) != 0;
     }
@@ -768,15 +675,8 @@ static int op_user_create(aula_store *base, const aula_user_rec *u)
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_USER_INSERT];
-    int rc = bind_text(st, 1, u->id);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 2, u->email);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 3, u->name);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 4, u->password_hash);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 5, u->created_ms);
+    int rc =
+        aula__sqlite_bind(st, "ssssl", u->id, u->email, u->name, u->password_hash, u->created_ms);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -792,7 +692,7 @@ static int op_user_create(aula_store *base, const aula_user_rec *u)
 static int user_query(store_sqlite *s, enum stmt_id id, const char *key, aula_user_rec *out)
 {
     sqlite3_stmt *st = s->stmt[id];
-    int rc = bind_text(st, 1, key);
+    int rc = aula__sqlite_bind(st, "s", key);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -823,9 +723,7 @@ static int op_session_create(aula_store *base, const char *token_hash, const cha
     /* Housekeeping first: a user's expired sessions go as a new one comes.
      * A failure here is logged and does not stop the login. */
     sqlite3_stmt *st = s->stmt[ST_SESSION_PURGE];
-    int rc = bind_text(st, 1, user_id);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 2, now_ms);
+    int rc = aula__sqlite_bind(st, "sl", user_id, now_ms);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
@@ -833,15 +731,7 @@ static int op_session_create(aula_store *base, const char *token_hash, const cha
     stmt_done(st);
 
     st = s->stmt[ST_SESSION_INSERT];
-    rc = bind_text(st, 1, token_hash);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 2, user_id);
-    if (rc == SQLITE_OK)
-        rc = bind_text(st, 3, csrf);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 4, now_ms);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 5, expires_ms);
+    rc = aula__sqlite_bind(st, "sssll", token_hash, user_id, csrf, now_ms, expires_ms);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
@@ -860,16 +750,14 @@ static int op_session_get(aula_store *base, const char *token_hash, int64_t now_
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_SESSION_GET];
-    int rc = bind_text(st, 1, token_hash);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 2, now_ms);
+    int rc = aula__sqlite_bind(st, "sl", token_hash, now_ms);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = 0;
     if (rc == SQLITE_ROW) {
-        out->token_hash = column_dup(st, 0);
-        out->user_id = column_dup(st, 1);
-        out->csrf = column_dup(st, 2);
+        out->token_hash = aula__sqlite_text(st, 0);
+        out->user_id = aula__sqlite_text(st, 1);
+        out->csrf = aula__sqlite_text(st, 2);
         out->created_ms = sqlite3_column_int64(st, 3);
         out->expires_ms = sqlite3_column_int64(st, 4);
     } else if (rc == SQLITE_DONE) {
@@ -885,7 +773,7 @@ static int op_session_delete(aula_store *base, const char *token_hash)
 {
     store_sqlite *s = from_base(base);
     sqlite3_stmt *st = s->stmt[ST_SESSION_DELETE];
-    int rc = bind_text(st, 1, token_hash);
+    int rc = aula__sqlite_bind(st, "s", token_hash);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     int err = rc == SQLITE_DONE ? 0 : fail_s(s, rc, "session delete", NULL, NULL);
