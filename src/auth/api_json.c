@@ -1,5 +1,8 @@
 #include "auth/api_json.h"
 
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/clock.h"
 #include "core/error.h"
 
 #include <stdio.h>
@@ -16,13 +19,61 @@ void aula_api_respond_json(aula_http_request *req, int status, json_t *body,
     free(text); /* jansson allocates with malloc */
 }
 
+void aula_api_respond_error_extra(aula_http_request *req, int status, const char *message,
+                                  json_t *extra)
+{
+    json_t *o = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message);
+    if (extra) {
+        json_object_update(o, extra);
+        json_decref(extra);
+    }
+    aula_api_respond_json(req, status, o, NULL, 0);
+}
+
 void aula_api_respond_error_flag(aula_http_request *req, int status, const char *message,
                                  const char *key)
 {
-    json_t *o = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message);
-    if (key)
-        json_object_set_new(o, key, json_true());
-    aula_api_respond_json(req, status, o, NULL, 0);
+    aula_api_respond_error_extra(req, status, message, key ? json_pack("{s:b}", key, 1) : NULL);
+}
+
+void aula_api_not_allowed(aula_http_request *req, const char *allow)
+{
+    aula_http_header h = {"Allow", allow};
+    static const char body[] = "{\"error\":{\"status\":405,\"message\":\"method not allowed\"}}";
+    aula_http_respond(req, 405, "application/json", &h, 1, body, sizeof body - 1);
+}
+
+char *aula_api_session_user(const aula_auth_api *auth, aula_http_request *req)
+{
+    aula_session_rec sess;
+    if (!auth || aula_auth_session(auth, req, aula_wall_ms(), &sess) != 0)
+        return NULL;
+    char *id = sess.user_id;
+    sess.user_id = NULL;
+    aula_session_rec_deinit(&sess);
+    return id;
+}
+
+char *aula_api_base_url(aula_http_request *req, const char *public_url, int tls)
+{
+    aula_buf b;
+    aula_buf_init(&b);
+    if (public_url && *public_url) {
+        size_t n = strlen(public_url);
+        while (n > 0 && public_url[n - 1] == '/')
+            n--;
+        aula_buf_append(&b, public_url, n);
+    } else {
+        const char *host = aula_http_request_header(req, "Host");
+        int safe = host && *host && strlen(host) < 256;
+        for (const char *c = host; safe && *c; c++)
+            safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                   (*c >= '0' && *c <= '9') || strchr(".-:[]", *c);
+        if (safe)
+            aula_buf_printf(&b, "%s://%s", tls ? "https" : "http", host);
+    }
+    aula_buf_append(&b, "", 1);
+    return aula_buf_steal(&b);
 }
 
 static int is_json_content_type(const char *ct)

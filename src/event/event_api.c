@@ -26,16 +26,6 @@ int aula_event_api_mail_on(const aula_event_api *api)
     return api->mailer && aula_mailer_enabled(api->mailer);
 }
 
-void aula__event_error(aula_http_request *req, int status, const char *message, json_t *extra)
-{
-    json_t *o = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message);
-    if (extra) {
-        json_object_update(o, extra);
-        json_decref(extra);
-    }
-    aula_api_respond_json(req, status, o, NULL, 0);
-}
-
 int aula__event_load(const aula_event_api *api, aula_http_request *req, const char *id,
                      aula_event_rec *ev)
 {
@@ -47,21 +37,10 @@ int aula__event_load(const aula_event_api *api, aula_http_request *req, const ch
     return rc == 0 ? 0 : -1;
 }
 
-char *aula__event_session_user(const aula_event_api *api, aula_http_request *req)
-{
-    aula_session_rec sess;
-    if (!api->auth || aula_auth_session(api->auth, req, aula_wall_ms(), &sess) != 0)
-        return NULL;
-    char *id = sess.user_id;
-    sess.user_id = NULL;
-    aula_session_rec_deinit(&sess);
-    return id;
-}
-
 int aula__event_require_owner(const aula_event_api *api, aula_http_request *req,
                               const aula_event_rec *ev)
 {
-    char *user = aula__event_session_user(api, req);
+    char *user = aula_api_session_user(api->auth, req);
     int ok = user && strcmp(user, ev->owner_id) == 0;
     if (!user)
         aula_http_respond_error(req, 401, "log in as the event's host to do this");
@@ -69,28 +48,6 @@ int aula__event_require_owner(const aula_event_api *api, aula_http_request *req,
         aula_http_respond_error(req, 403, "only the host who made this event may do this");
     aula_free(user);
     return ok;
-}
-
-char *aula__event_base_url(const aula_event_api *api, aula_http_request *req)
-{
-    aula_buf b;
-    aula_buf_init(&b);
-    if (api->public_url && *api->public_url) {
-        size_t n = strlen(api->public_url);
-        while (n > 0 && api->public_url[n - 1] == '/')
-            n--;
-        aula_buf_append(&b, api->public_url, n);
-    } else {
-        const char *host = aula_http_request_header(req, "Host");
-        int safe = host && *host && strlen(host) < 256;
-        for (const char *c = host; safe && *c; c++)
-            safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                   (*c >= '0' && *c <= '9') || strchr(".-:[]", *c);
-        if (safe)
-            aula_buf_printf(&b, "%s://%s", api->tls ? "https" : "http", host);
-    }
-    aula_buf_append(&b, "", 1);
-    return aula_buf_steal(&b);
 }
 
 char *aula__event_mail_base(const aula_event_api *api)
@@ -185,7 +142,7 @@ json_t *aula__event_json(const aula_event_api *api, aula_http_request *req,
     aula_buf_init(&pres);
     aula_buf_printf(&host, "/e/%s#host=%s", ev->id, host_key ? host_key : "");
     aula_buf_printf(&pres, "/e/%s#presenter=%s", ev->id, ev->presenter_key);
-    char *base = aula__event_base_url(api, req);
+    char *base = aula_api_base_url(req, api->public_url, api->tls);
     json_object_set_new(o, "links",
                         json_pack("{s:s,s:s%,s:s%}", "page", page, "host", host.data, host.len,
                                   "presenter", pres.data, pres.len));
@@ -391,7 +348,7 @@ static int apply_input(const aula_event_api *api, aula_http_request *req, const 
 
 static void create(const aula_event_api *api, aula_http_request *req)
 {
-    char *user = aula__event_session_user(api, req);
+    char *user = aula_api_session_user(api->auth, req);
     if (!user) {
         aula_http_respond_error(req, 401, "log in to schedule an event");
         return;
@@ -453,7 +410,7 @@ done:
 
 static void list(const aula_event_api *api, aula_http_request *req)
 {
-    char *user = aula__event_session_user(api, req);
+    char *user = aula_api_session_user(api->auth, req);
     if (!user) {
         aula_http_respond_error(req, 401, "log in to see your events");
         return;
@@ -492,7 +449,7 @@ static void get(const aula_event_api *api, aula_http_request *req, const char *i
     aula_event_rec ev;
     if (aula__event_load(api, req, id, &ev) != 0)
         return;
-    char *user = aula__event_session_user(api, req);
+    char *user = aula_api_session_user(api->auth, req);
     int owner = user && strcmp(user, ev.owner_id) == 0;
     aula_free(user);
     aula_http_header h = {"Cache-Control", "no-store"};
@@ -540,13 +497,13 @@ static void edit(const aula_event_api *api, aula_http_request *req, const char *
         read_input(req, body, &in) != 0)
         goto done;
     if (ev.cancelled_ms > 0) {
-        aula__event_error(req, 409, "this event was cancelled and cannot be changed",
-                          json_pack("{s:s}", "status", "cancelled"));
+        aula_api_respond_error_extra(req, 409, "this event was cancelled and cannot be changed",
+                                     json_pack("{s:s}", "status", "cancelled"));
         goto done;
     }
     if (aula_event_status_at(ev.starts_ms, ev.duration_min, 0, now) == AULA_EVENT_ENDED) {
-        aula__event_error(req, 409, "this event is over and cannot be changed",
-                          json_pack("{s:s}", "status", "ended"));
+        aula_api_respond_error_extra(req, 409, "this event is over and cannot be changed",
+                                     json_pack("{s:s}", "status", "ended"));
         goto done;
     }
     int64_t was_starts = ev.starts_ms, was_duration = ev.duration_min;
@@ -583,8 +540,8 @@ static void cancel(const aula_event_api *api, aula_http_request *req, const char
     int64_t now = aula_wall_ms();
     int rc = aula_store_event_cancel(api->store, id, now);
     if (rc == AULA_EEXIST) {
-        aula__event_error(req, 409, "this event is cancelled already",
-                          json_pack("{s:s}", "status", "cancelled"));
+        aula_api_respond_error_extra(req, 409, "this event is cancelled already",
+                                     json_pack("{s:s}", "status", "cancelled"));
         goto done;
     }
     if (rc != 0) {
@@ -609,13 +566,6 @@ done:
 static int method_is(const aula_http_request *req, const char *m)
 {
     return strcmp(req->method, m) == 0 || (strcmp(m, "GET") == 0 && !strcmp(req->method, "HEAD"));
-}
-
-static void not_allowed(aula_http_request *req, const char *allowed)
-{
-    aula_http_header h = {"Allow", allowed};
-    static const char body[] = "{\"error\":{\"status\":405,\"message\":\"method not allowed\"}}";
-    aula_http_respond(req, 405, "application/json", &h, 1, body, sizeof body - 1);
 }
 
 int aula_event_api_needs_csrf(const char *rest)
@@ -643,7 +593,7 @@ static const char *route_action(const aula_event_api *api, aula_http_request *re
         if (strcmp(action, actions[i].name) != 0)
             continue;
         if (!method_is(req, actions[i].method)) {
-            not_allowed(req, actions[i].method);
+            aula_api_not_allowed(req, actions[i].method);
             return actions[i].label;
         }
         switch (actions[i].kind) {
@@ -678,7 +628,7 @@ const char *aula_event_api_route(const aula_event_api *api, aula_http_request *r
         else if (method_is(req, "GET"))
             list(api, req);
         else
-            not_allowed(req, "GET, POST");
+            aula_api_not_allowed(req, "GET, POST");
         return "/api/v1/events";
     }
     char id[64];
@@ -698,6 +648,6 @@ const char *aula_event_api_route(const aula_event_api *api, aula_http_request *r
     else if (strcmp(req->method, "PATCH") == 0)
         edit(api, req, id);
     else
-        not_allowed(req, "GET, PATCH");
+        aula_api_not_allowed(req, "GET, PATCH");
     return "/api/v1/events/{id}";
 }

@@ -23,17 +23,10 @@
 int aula__event_load(const aula_event_api *api, aula_http_request *req, const char *id,
                      aula_event_rec *ev);
 
-/* The logged-in user's id (caller frees), NULL when there is none. */
-char *aula__event_session_user(const aula_event_api *api, aula_http_request *req);
-
 /* 1 when the request comes from ev's owner; otherwise answers 401 (no
  * session) or 403 (someone else) and returns 0. */
 int aula__event_require_owner(const aula_event_api *api, aula_http_request *req,
                               const aula_event_rec *ev);
-
-/* "https://host" or public_url without a trailing slash; "" when neither
- * is known (caller frees). */
-char *aula__event_base_url(const aula_event_api *api, aula_http_request *req);
 
 /* The start of links in e-mails (caller frees): public_url without a
  * trailing slash, else the address aula listens on (local_url). Never the
@@ -53,10 +46,6 @@ aula_tz *aula__event_zone(const aula_event_api *api, const aula_event_rec *ev);
  * Returns 0 when queued, AULA_ECONFIG when e-mail is off, or the
  * composer's or mailer's error (logged). */
 int aula__event_mail(const aula_event_api *api, aula_event_mail *m);
-
-/* Answers {"error": {status, message}} plus the members of extra (a new
- * reference, taken; may be NULL). */
-void aula__event_error(aula_http_request *req, int status, const char *message, json_t *extra);
 
 /* The route handlers of registration_api.c and event_join.c. */
 void aula__event_register(const aula_event_api *api, aula_http_request *req, const char *id);

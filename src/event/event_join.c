@@ -90,7 +90,7 @@ static int decide(const aula_event_api *api, aula_http_request *req, const aula_
         role = webinar ? AULA_ROLE_PRESENTER : AULA_ROLE_PARTICIPANT;
     }
     if (!aula_role_is_host(role)) {
-        char *user = aula__event_session_user(api, req);
+        char *user = aula_api_session_user(api->auth, req);
         if (user && strcmp(user, ev->owner_id) == 0)
             role = AULA_ROLE_HOST;
         aula_free(user);
@@ -115,8 +115,8 @@ static int decide(const aula_event_api *api, aula_http_request *req, const aula_
             role = prev.role; /* a cohost or presenter coming back stays one */
         privileged = aula_role_is_host(role) || role == AULA_ROLE_PRESENTER;
         if (!privileged && !rejoin && strcmp(ev->access, "registration") == 0) {
-            aula__event_error(req, 403, "this event needs registration: register first",
-                              json_pack("{s:b}", "registration_required", 1));
+            aula_api_respond_error_extra(req, 403, "this event needs registration: register first",
+                                         json_pack("{s:b}", "registration_required", 1));
             return -1;
         }
         if (!privileged && !rejoin && strcmp(ev->access, "password") == 0) {
@@ -157,9 +157,9 @@ static int decide(const aula_event_api *api, aula_http_request *req, const aula_
                            : st == AULA_EVENT_ENDED   ? "this event is over"
                                                       : "this event has not started yet: the "
                                                         "doors open 15 minutes before the start";
-        aula__event_error(req, 409, text,
-                          json_pack("{s:s,s:I}", "status", aula_event_status_name(st), "starts",
-                                    (json_int_t)ev->starts_ms));
+        aula_api_respond_error_extra(req, 409, text,
+                                     json_pack("{s:s,s:I}", "status", aula_event_status_name(st),
+                                               "starts", (json_int_t)ev->starts_ms));
         return -1;
     }
     if (room->locked && !privileged &&

@@ -111,8 +111,8 @@ static int read_reg(aula_http_request *req, json_t *body, reg_input *in, aula_re
         return -1;
     }
     if (in->consent != 1) {
-        aula__event_error(req, 400, "consent to the privacy notice is required",
-                          json_pack("{s:b}", "consent_required", 1));
+        aula_api_respond_error_extra(req, 400, "consent to the privacy notice is required",
+                                     json_pack("{s:b}", "consent_required", 1));
         return -1;
     }
     if (in->lang && strcmp(in->lang, "en") != 0 && strcmp(in->lang, "pl") != 0) {
@@ -151,7 +151,7 @@ void aula__event_register(const aula_event_api *api, aula_http_request *req, con
     const char *status;
     const char *closed = closed_reason(&ev, now, &status);
     if (closed) {
-        aula__event_error(req, 409, closed, json_pack("{s:s}", "status", status));
+        aula_api_respond_error_extra(req, 409, closed, json_pack("{s:s}", "status", status));
         goto done;
     }
     if (aula_api_read_object(req, &body) != 0 || read_reg(req, body, &in, &r, email, sizeof email))
@@ -310,13 +310,13 @@ void aula__event_invite(const aula_event_api *api, aula_http_request *req, const
     if (!aula__event_require_owner(api, req, &ev))
         goto done;
     if (!aula_event_api_mail_on(api)) {
-        aula__event_error(req, 409, "e-mail is off on this server",
-                          json_pack("{s:b}", "email_off", 1));
+        aula_api_respond_error_extra(req, 409, "e-mail is off on this server",
+                                     json_pack("{s:b}", "email_off", 1));
         goto done;
     }
     const char *closed = closed_reason(&ev, now, &status);
     if (closed && strcmp(status, "scheduled") != 0 && strcmp(status, "live") != 0) {
-        aula__event_error(req, 409, closed, json_pack("{s:s}", "status", status));
+        aula_api_respond_error_extra(req, 409, closed, json_pack("{s:s}", "status", status));
         goto done;
     }
     if (aula_api_read_object(req, &body) != 0 ||

@@ -2,6 +2,7 @@
  * token check they share, the list, downloads with Range, and deletion. */
 #include "files/files_api.h"
 
+#include "auth/api_json.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -22,22 +23,6 @@
 static int is(const aula_http_request *req, const char *method)
 {
     return strcmp(req->method, method) == 0;
-}
-
-static void respond_json(aula_http_request *req, int status, json_t *o, const aula_http_header *h,
-                         size_t n)
-{
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    aula_http_respond(req, status, "application/json", h, n, text, strlen(text));
-    free(text); /* jansson allocates with malloc */
-}
-
-static void method_not_allowed(aula_http_request *req, const char *allow)
-{
-    aula_http_header h = {"Allow", allow};
-    static const char body[] = "{\"error\":{\"status\":405,\"message\":\"method not allowed\"}}";
-    aula_http_respond(req, 405, "application/json", &h, 1, body, sizeof body - 1);
 }
 
 int aula_files_api_init(aula_files_api *api, aula_store *store, const aula_join_signer *signer,
@@ -164,7 +149,7 @@ static void handle_list(aula_files_api *api, aula_http_request *req, const char 
         json_array_append_new(arr, file_json(&recs[i]));
     aula_file_recs_free(recs, n);
     aula_http_header h = {"Cache-Control", "no-store"};
-    respond_json(req, 200, json_pack("{s:o}", "files", arr), &h, 1);
+    aula_api_respond_json(req, 200, json_pack("{s:o}", "files", arr), &h, 1);
 }
 
 /* ---- downloads ---- */
@@ -331,7 +316,7 @@ static void handle_delete(aula_files_api *api, aula_http_request *req, const cha
         aula_blob_remove(api->dir, sha);
     AULA_LOG_INFO("files", "file removed", "room=%s file=%s by=%s blob_removed=%d", room_id,
                   file_id, who.participant, unused);
-    respond_json(req, 200, json_pack("{s:b}", "ok", 1), NULL, 0);
+    aula_api_respond_json(req, 200, json_pack("{s:b}", "ok", 1), NULL, 0);
 }
 
 /* An upload with a body went through aula_files_api_head; this one has
@@ -361,7 +346,7 @@ void aula_files_api_handle(aula_files_api *api, aula_http_request *req, const ch
         else if (is(req, "POST"))
             upload_without_body(api, req, room_id);
         else
-            method_not_allowed(req, "GET, POST");
+            aula_api_not_allowed(req, "GET, POST");
         return;
     }
     const char *file_id = rest + 6;
@@ -370,5 +355,5 @@ void aula_files_api_handle(aula_files_api *api, aula_http_request *req, const ch
     else if (is(req, "DELETE"))
         handle_delete(api, req, room_id, file_id);
     else
-        method_not_allowed(req, "GET, DELETE");
+        aula_api_not_allowed(req, "GET, DELETE");
 }

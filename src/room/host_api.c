@@ -141,10 +141,7 @@ int aula_host_api_handle(const aula_room_api *api, aula_http_request *req, const
     if (parse_action(action, &act, pid, sizeof pid) != 0)
         return AULA_ENOENT;
     if (strcmp(req->method, "POST") != 0) {
-        aula_http_header h = {"Allow", "POST"};
-        json_t *o =
-            json_pack("{s:{s:i,s:s}}", "error", "status", 405, "message", "method not allowed");
-        aula_api_respond_json(req, 405, o, &h, 1);
+        aula_api_not_allowed(req, "POST");
         return 0;
     }
     aula_join_claims c;

@@ -17,28 +17,15 @@
 #define DEFAULT_TITLE "Meeting"
 #define HOST_KEY_BYTES 16 /* 32 hex characters */
 
-/* The absolute link to a room: public_url when configured, else the scheme
- * and Host of the request (a Host header with odd bytes falls back to a
- * relative link rather than echoing them). */
+/* The absolute link to a room (see aula_api_base_url: a Host header with
+ * odd bytes gives a relative link rather than being echoed). */
 static char *join_url(const aula_room_api *api, aula_http_request *req, const char *id)
 {
+    char *base = aula_api_base_url(req, api->public_url, api->tls);
     aula_buf b;
     aula_buf_init(&b);
-    if (api->public_url && *api->public_url) {
-        size_t n = strlen(api->public_url);
-        while (n > 0 && api->public_url[n - 1] == '/')
-            n--;
-        aula_buf_append(&b, api->public_url, n);
-    } else {
-        const char *host = aula_http_request_header(req, "Host");
-        int safe = host && *host && strlen(host) < 256;
-        for (const char *c = host; safe && *c; c++)
-            safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                   (*c >= '0' && *c <= '9') || strchr(".-:[]", *c);
-        if (safe)
-            aula_buf_printf(&b, "%s://%s", api->tls ? "https" : "http", host);
-    }
-    aula_buf_printf(&b, "/r/%s", id);
+    aula_buf_printf(&b, "%s/r/%s", base, id);
+    aula_free(base);
     return aula_buf_steal(&b);
 }
 
@@ -71,18 +58,6 @@ static json_t *live_count(const aula_room_api *api, const char *id)
 {
     aula_room *live = aula_rooms_find(api->rooms, id);
     return json_integer(live ? (json_int_t)aula_room_size(live) : 0);
-}
-
-/* The logged-in user's id (caller frees), NULL when there is none. */
-static char *session_user(const aula_room_api *api, aula_http_request *req)
-{
-    aula_session_rec sess;
-    if (!api->auth || aula_auth_session(api->auth, req, aula_wall_ms(), &sess) != 0)
-        return NULL;
-    char *id = sess.user_id;
-    sess.user_id = NULL;
-    aula_session_rec_deinit(&sess);
-    return id;
 }
 
 /* Reads {title?, password?, lobby?} into rec (title and password_hash
@@ -136,7 +111,7 @@ void aula_room_api_create(const aula_room_api *api, aula_http_request *req)
         aula_free(rec.password_hash);
         return;
     }
-    rec.owner_id = session_user(api, req);
+    rec.owner_id = aula_api_session_user(api->auth, req);
     aula_random_hex(key, HOST_KEY_BYTES);
     rec.id = id;
     rec.host_key = key;
@@ -161,7 +136,7 @@ void aula_room_api_create(const aula_room_api *api, aula_http_request *req)
 
 void aula_room_api_list(const aula_room_api *api, aula_http_request *req)
 {
-    char *user = session_user(api, req);
+    char *user = aula_api_session_user(api->auth, req);
     if (!user) {
         aula_http_respond_error(req, 401, "log in to see your meetings");
         return;
@@ -202,7 +177,7 @@ void aula_room_api_get(const aula_room_api *api, aula_http_request *req, const c
     aula_room_rec rec;
     if (load_room(api, req, id, &rec) != 0)
         return;
-    char *user = rec.owner_id ? session_user(api, req) : NULL;
+    char *user = rec.owner_id ? aula_api_session_user(api->auth, req) : NULL;
     int owner = user && strcmp(user, rec.owner_id) == 0;
     json_t *o = room_json(api, req, &rec, owner);
     json_object_set_new(o, "participants", live_count(api, id));
@@ -279,7 +254,7 @@ static int admit(const aula_room_api *api, aula_http_request *req, const aula_ro
         role = AULA_ROLE_HOST;
     }
     if (role != AULA_ROLE_HOST && rec->owner_id) {
-        char *user = session_user(api, req);
+        char *user = aula_api_session_user(api->auth, req);
         if (user && strcmp(user, rec->owner_id) == 0)
             role = AULA_ROLE_HOST;
         aula_free(user);

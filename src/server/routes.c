@@ -1,5 +1,6 @@
 #include "server/routes.h"
 
+#include "auth/api_json.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "http/static_files.h"
@@ -16,9 +17,7 @@ static int method_allowed(aula_http_request *req, const char *allowed)
 {
     if (is(req, allowed) || (strcmp(allowed, "GET") == 0 && is(req, "HEAD")))
         return 1;
-    aula_http_header h = {"Allow", allowed};
-    static const char body[] = "{\"error\":{\"status\":405,\"message\":\"method not allowed\"}}";
-    aula_http_respond(req, 405, "application/json", &h, 1, body, sizeof body - 1);
+    aula_api_not_allowed(req, allowed);
     return 0;
 }
 
