@@ -192,6 +192,7 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   await h.page.getByTestId('poll-question').fill('Tea or coffee?');
   await h.page.getByTestId('poll-choice').nth(0).fill('Tea');
   await h.page.getByTestId('poll-choice').nth(1).fill('Coffee');
+  await h.page.getByTestId('poll-multiple').check();
   await h.page.getByTestId('poll-create').click();
   await h.page.getByTestId('poll').getByTestId('poll-open').click();
   await ola.page.getByTestId('poll').getByTestId('poll-vote').waitFor();
@@ -205,6 +206,13 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   await ola.page.getByTestId('poll').getByRole('button', { name: 'Głosuj' }).waitFor();
   await noViolations(ola.page, 'webinar room, attendee, Polish');
   await ola.page.getByTestId('lang-en').click();
+  // Several answers in a poll that allows them: both are counted.
+  await ola.page.getByTestId('poll').getByRole('checkbox', { name: 'Tea', exact: true }).check();
+  await ola.page.getByTestId('poll').getByRole('checkbox', { name: 'Coffee', exact: true }).check();
+  await ola.page.getByTestId('poll').getByTestId('poll-vote').click();
+  await h.page.getByTestId('poll').getByTestId('poll-voters').filter({ hasText: '1 person voted.' }).waitFor();
+  assert.deepEqual(await h.page.getByTestId('poll').getByTestId('poll-result-count').allTextContents(),
+    ['1 vote (100%)', '1 vote (100%)']);
   // Chat to hosts only: the attendee's chat says so.
   await h.page.getByTestId('chat-mode').selectOption('hosts');
   await ola.page.getByTestId('chat-mode-note').filter({ hasText: 'go to the hosts only' }).waitFor();
