@@ -82,6 +82,47 @@ int aula__clean_param(json_t *params, const char *key, size_t max_chars, char **
     return 0;
 }
 
+const char *aula__participant_param(json_t *params, aula_rpc_error *err)
+{
+    json_t *v = params ? json_object_get(params, "participant") : NULL;
+    if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v))) {
+        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "participant: expected a participant id");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+int aula__bool_param(json_t *params, const char *key, int dflt, aula_rpc_error *err)
+{
+    json_t *v = params ? json_object_get(params, key) : NULL;
+    if (!v && dflt >= 0)
+        return dflt;
+    if (!json_is_boolean(v)) {
+        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s: expected true or false", key);
+        return -1;
+    }
+    return json_is_true(v);
+}
+
+json_t *aula__rpc_outcome(int rc, json_t *res, const char *why, aula_rpc_error *err)
+{
+    if (rc == 0)
+        return res ? res : json_object();
+    json_decref(res);
+    switch (rc) {
+    case AULA_EPERM:
+    case AULA_EEXIST:
+        return aula_rpc_fail(err, AULA_RPC_FORBIDDEN, "%s", why);
+    case AULA_EAGAIN:
+        return aula_rpc_fail(err, AULA_RPC_RATE_LIMITED, "%s", why);
+    case AULA_EINVAL:
+    case AULA_ENOENT:
+        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s", why);
+    default:
+        return aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "%s", why[0] ? why : "try again");
+    }
+}
+
 int aula__chat_page_json(aula_store *store, const char *room_id, int64_t before, size_t limit,
                          const aula_participant *viewer, json_t **messages, int *has_more,
                          aula_rpc_error *err)

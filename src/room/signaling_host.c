@@ -31,53 +31,13 @@ static const char *room_of(session *s)
     return aula_room_id(aula_participant_room(s->participant));
 }
 
-/* A host control's return code as the method's result. */
-static json_t *outcome(int rc, const char *why, aula_rpc_error *err)
-{
-    switch (rc) {
-    case 0:
-        return json_object();
-    case AULA_EPERM:
-        return aula_rpc_fail(err, AULA_RPC_FORBIDDEN, "%s", why);
-    case AULA_ENOENT:
-    case AULA_EINVAL:
-        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s", why);
-    default:
-        return aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "%s", why[0] ? why : "try again");
-    }
-}
-
-/* params[key] as a participant id string, or NULL with err filled in. */
-static const char *participant_param(json_t *params, aula_rpc_error *err)
-{
-    json_t *v = params ? json_object_get(params, "participant") : NULL;
-    if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v))) {
-        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "participant: expected a participant id");
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
-/* params[key] as a boolean (0/1), or -1 with err filled in. */
-static int bool_param(json_t *params, const char *key, int dflt, aula_rpc_error *err)
-{
-    json_t *v = params ? json_object_get(params, key) : NULL;
-    if (!v && dflt >= 0)
-        return dflt;
-    if (!json_is_boolean(v)) {
-        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s: expected true or false", key);
-        return -1;
-    }
-    return json_is_true(v);
-}
-
 json_t *aula__m_host_mute(void *ctx, json_t *params, aula_rpc_error *err)
 {
     session *s = ctx;
     aula_actor a;
     if (!actor_of(s, &a, err))
         return NULL;
-    const char *target = participant_param(params, err);
+    const char *target = aula__participant_param(params, err);
     if (!target)
         return NULL;
     json_t *k = json_object_get(params, "kind");
@@ -87,13 +47,13 @@ json_t *aula__m_host_mute(void *ctx, json_t *params, aula_rpc_error *err)
                                       : -1;
     if (kind < 0)
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "kind: expected \"audio\" or \"video\"");
-    int allow = bool_param(params, "allow_unmute", 0, err);
+    int allow = aula__bool_param(params, "allow_unmute", 0, err);
     if (allow < 0)
         return NULL;
     char why[160] = "";
-    return outcome(
-        aula_host_mute(s->sig->rooms, room_of(s), &a, target, kind, allow, why, sizeof why), why,
-        err);
+    return aula__rpc_outcome(
+        aula_host_mute(s->sig->rooms, room_of(s), &a, target, kind, allow, why, sizeof why), NULL,
+        why, err);
 }
 
 json_t *aula__m_host_remove(void *ctx, json_t *params, aula_rpc_error *err)
@@ -102,12 +62,12 @@ json_t *aula__m_host_remove(void *ctx, json_t *params, aula_rpc_error *err)
     aula_actor a;
     if (!actor_of(s, &a, err))
         return NULL;
-    const char *target = participant_param(params, err);
+    const char *target = aula__participant_param(params, err);
     if (!target)
         return NULL;
     char why[160] = "";
-    return outcome(aula_host_remove(s->sig->rooms, room_of(s), &a, target, why, sizeof why), why,
-                   err);
+    return aula__rpc_outcome(
+        aula_host_remove(s->sig->rooms, room_of(s), &a, target, why, sizeof why), NULL, why, err);
 }
 
 json_t *aula__m_host_set_role(void *ctx, json_t *params, aula_rpc_error *err)
@@ -116,7 +76,7 @@ json_t *aula__m_host_set_role(void *ctx, json_t *params, aula_rpc_error *err)
     aula_actor a;
     if (!actor_of(s, &a, err))
         return NULL;
-    const char *target = participant_param(params, err);
+    const char *target = aula__participant_param(params, err);
     if (!target)
         return NULL;
     json_t *rv = json_object_get(params, "role");
@@ -126,36 +86,36 @@ json_t *aula__m_host_set_role(void *ctx, json_t *params, aula_rpc_error *err)
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
                              "role: expected \"cohost\" or \"participant\"");
     char why[160] = "";
-    return outcome(aula_host_set_role(s->sig->rooms, room_of(s), &a, target, role, why, sizeof why),
-                   why, err);
+    return aula__rpc_outcome(
+        aula_host_set_role(s->sig->rooms, room_of(s), &a, target, role, why, sizeof why), NULL, why,
+        err);
+}
+
+/* room.lock and room.set_lobby: one required boolean, one host control. */
+static json_t *room_flag(session *s, json_t *params, const char *key,
+                         int (*set)(aula_rooms *rooms, const char *room_id, const aula_actor *a,
+                                    int on, char *why, size_t whylen),
+                         aula_rpc_error *err)
+{
+    aula_actor a;
+    if (!actor_of(s, &a, err))
+        return NULL;
+    int on = aula__bool_param(params, key, -1, err);
+    if (on < 0)
+        return NULL;
+    char why[160] = "";
+    return aula__rpc_outcome(set(s->sig->rooms, room_of(s), &a, on, why, sizeof why), NULL, why,
+                             err);
 }
 
 json_t *aula__m_room_lock(void *ctx, json_t *params, aula_rpc_error *err)
 {
-    session *s = ctx;
-    aula_actor a;
-    if (!actor_of(s, &a, err))
-        return NULL;
-    int locked = bool_param(params, "locked", -1, err);
-    if (locked < 0)
-        return NULL;
-    char why[160] = "";
-    return outcome(aula_host_lock(s->sig->rooms, room_of(s), &a, locked, why, sizeof why), why,
-                   err);
+    return room_flag(ctx, params, "locked", aula_host_lock, err);
 }
 
 json_t *aula__m_room_set_lobby(void *ctx, json_t *params, aula_rpc_error *err)
 {
-    session *s = ctx;
-    aula_actor a;
-    if (!actor_of(s, &a, err))
-        return NULL;
-    int lobby = bool_param(params, "lobby", -1, err);
-    if (lobby < 0)
-        return NULL;
-    char why[160] = "";
-    return outcome(aula_host_set_lobby(s->sig->rooms, room_of(s), &a, lobby, why, sizeof why), why,
-                   err);
+    return room_flag(ctx, params, "lobby", aula_host_set_lobby, err);
 }
 
 json_t *aula__m_room_end(void *ctx, json_t *params, aula_rpc_error *err)
@@ -173,7 +133,8 @@ json_t *aula__m_room_end(void *ctx, json_t *params, aula_rpc_error *err)
     char pid[AULA_PARTICIPANT_ID_LEN + 1];
     snprintf(pid, sizeof pid, "%s", a.participant_id);
     a.participant_id = pid;
-    return outcome(aula_host_end(s->sig->rooms, room_id, &a, why, sizeof why), why, err);
+    return aula__rpc_outcome(aula_host_end(s->sig->rooms, room_id, &a, why, sizeof why), NULL, why,
+                             err);
 }
 
 static json_t *lobby_settle(session *s, json_t *params, int admit, aula_rpc_error *err)
@@ -181,12 +142,13 @@ static json_t *lobby_settle(session *s, json_t *params, int admit, aula_rpc_erro
     aula_actor a;
     if (!actor_of(s, &a, err))
         return NULL;
-    const char *target = participant_param(params, err);
+    const char *target = aula__participant_param(params, err);
     if (!target)
         return NULL;
     char why[160] = "";
-    return outcome(aula_host_admit(s->sig->rooms, room_of(s), &a, target, admit, why, sizeof why),
-                   why, err);
+    return aula__rpc_outcome(
+        aula_host_admit(s->sig->rooms, room_of(s), &a, target, admit, why, sizeof why), NULL, why,
+        err);
 }
 
 json_t *aula__m_lobby_admit(void *ctx, json_t *params, aula_rpc_error *err)
@@ -223,7 +185,7 @@ json_t *aula__m_hand_lower(void *ctx, json_t *params, aula_rpc_error *err)
         return aula_rpc_fail(err, AULA_RPC_NOT_JOINED, "not in a room: call room.join first");
     json_t *who = params ? json_object_get(params, "participant") : NULL;
     if (who && !json_is_null(who)) {
-        const char *target = participant_param(params, err);
+        const char *target = aula__participant_param(params, err);
         if (!target)
             return NULL;
         if (strcmp(target, aula_participant_id(s->participant)) != 0) {
@@ -233,7 +195,7 @@ json_t *aula__m_hand_lower(void *ctx, json_t *params, aula_rpc_error *err)
             char why[160] = "";
             int rc = aula_host_lower_hand(s->sig->rooms, room_of(s), &a, target, why, sizeof why);
             if (rc != 0)
-                return outcome(rc, why, err);
+                return aula__rpc_outcome(rc, NULL, why, err);
             return hands_result(s);
         }
     }

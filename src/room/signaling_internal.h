@@ -1,5 +1,6 @@
 /* The sessions behind signaling, shared by the files that implement its
- * methods (signaling.c, signaling_join.c, signaling_host.c). Nothing else
+ * methods (signaling.c, signaling_join.c, signaling_host.c,
+ * signaling_webinar.c). Nothing else
  * includes this. Thread: the control thread. */
 #ifndef AULA_ROOM_SIGNALING_INTERNAL_H
 #define AULA_ROOM_SIGNALING_INTERNAL_H
@@ -80,6 +81,22 @@ int aula__chat_page_json(aula_store *store, const char *room_id, int64_t before,
  * Returns 0, or -1 with err filled in. */
 int aula__clean_param(json_t *params, const char *key, size_t max_chars, char **out,
                       aula_rpc_error *err);
+
+/* params["participant"] as a participant id string (no NUL inside), or
+ * NULL with err filled in (invalid params). Points into params. */
+const char *aula__participant_param(json_t *params, aula_rpc_error *err);
+
+/* params[key] as 0/1; dflt when absent (dflt < 0: required), or -1 with
+ * err filled in (invalid params). */
+int aula__bool_param(json_t *params, const char *key, int dflt, aula_rpc_error *err);
+
+/* A room logic return code (host_controls.h, webinar.h, qa.h, polls.h) as
+ * a method's result. On 0 returns res (taken; NULL gives {}). Otherwise
+ * drops res and returns NULL with err filled in from why: AULA_EPERM and
+ * AULA_EEXIST are forbidden, AULA_EAGAIN rate limited, AULA_EINVAL and
+ * AULA_ENOENT invalid params, anything else a store failure ("try again"
+ * when why is empty). */
+json_t *aula__rpc_outcome(int rc, json_t *res, const char *why, aula_rpc_error *err);
 
 /* The methods of signaling_join.c and signaling_host.c. */
 json_t *aula__m_room_join(void *ctx, json_t *params, aula_rpc_error *err);

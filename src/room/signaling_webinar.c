@@ -107,25 +107,6 @@ void aula__webinar_sig_destroy(aula__webinar_sig *ws)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* A room logic return code as the method's error (NULL), or res. */
-static json_t *outcome(int rc, json_t *res, const char *why, aula_rpc_error *err)
-{
-    switch (rc) {
-    case 0:
-        return res ? res : json_object();
-    case AULA_EPERM:
-    case AULA_EEXIST:
-        return aula_rpc_fail(err, AULA_RPC_FORBIDDEN, "%s", why);
-    case AULA_EAGAIN:
-        return aula_rpc_fail(err, AULA_RPC_RATE_LIMITED, "%s", why);
-    case AULA_EINVAL:
-    case AULA_ENOENT:
-        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s", why);
-    default:
-        return aula_rpc_fail(err, AULA_RPC_STORE_FAILED, "%s", why[0] ? why : "try again");
-    }
-}
-
 /* params[key] as a positive integer id, or 0 with err filled in. */
 static int64_t id_param(json_t *params, const char *key, aula_rpc_error *err)
 {
@@ -136,19 +117,6 @@ static int64_t id_param(json_t *params, const char *key, aula_rpc_error *err)
         return 0;
     }
     return (int64_t)json_integer_value(v);
-}
-
-/* params[key] as 0/1; dflt when absent (dflt < 0: required); -1 + err. */
-static int bool_param(json_t *params, const char *key, int dflt, aula_rpc_error *err)
-{
-    json_t *v = params ? json_object_get(params, key) : NULL;
-    if (!v && dflt >= 0)
-        return dflt;
-    if (!json_is_boolean(v)) {
-        aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "%s: expected true or false", key);
-        return -1;
-    }
-    return json_is_true(v);
 }
 
 /* ---- chat mode and stage ---------------------------------------------- */
@@ -166,7 +134,7 @@ json_t *aula__m_room_set_chat_mode(void *ctx, json_t *params, aula_rpc_error *er
                              "mode: expected \"everyone\", \"hosts\" or \"off\"");
     char why[160] = "";
     int rc = aula_webinar_set_chat_mode(p, mode, why, sizeof why);
-    return outcome(rc, json_pack("{s:s}", "mode", aula_chat_mode_name(mode)), why, err);
+    return aula__rpc_outcome(rc, json_pack("{s:s}", "mode", aula_chat_mode_name(mode)), why, err);
 }
 
 static json_t *stage(session *s, json_t *params, int on, aula_rpc_error *err)
@@ -174,13 +142,12 @@ static json_t *stage(session *s, json_t *params, int on, aula_rpc_error *err)
     aula_participant *p = aula__session_joined(s, err);
     if (!p)
         return NULL;
-    json_t *v = params ? json_object_get(params, "participant") : NULL;
-    if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v)))
-        return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
-                             "participant: expected a participant id");
+    const char *target = aula__participant_param(params, err);
+    if (!target)
+        return NULL;
     char why[160] = "";
-    int rc = aula_webinar_stage(p, json_string_value(v), on, aula_wall_ms(), why, sizeof why);
-    return outcome(rc, NULL, why, err);
+    int rc = aula_webinar_stage(p, target, on, aula_wall_ms(), why, sizeof why);
+    return aula__rpc_outcome(rc, NULL, why, err);
 }
 
 json_t *aula__m_stage_invite(void *ctx, json_t *params, aula_rpc_error *err)
@@ -210,7 +177,7 @@ json_t *aula__m_qa_ask(void *ctx, json_t *params, aula_rpc_error *err)
     int rc = aula_qa_ask(p, text, per_minute ? (int)per_minute : QA_PER_MINUTE_DEFAULT,
                          aula_wall_ms(), &q, why, sizeof why);
     aula_free(text);
-    return outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
+    return aula__rpc_outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
 }
 
 json_t *aula__m_qa_upvote(void *ctx, json_t *params, aula_rpc_error *err)
@@ -223,7 +190,7 @@ json_t *aula__m_qa_upvote(void *ctx, json_t *params, aula_rpc_error *err)
     char why[160] = "";
     json_t *q = NULL;
     int rc = aula_qa_upvote(p, id, aula_wall_ms(), &q, why, sizeof why);
-    return outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
+    return aula__rpc_outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
 }
 
 json_t *aula__m_qa_answer(void *ctx, json_t *params, aula_rpc_error *err)
@@ -233,7 +200,7 @@ json_t *aula__m_qa_answer(void *ctx, json_t *params, aula_rpc_error *err)
     int64_t id = p ? id_param(params, "question", err) : 0;
     if (!id)
         return NULL;
-    int live = bool_param(params, "live", 0, err);
+    int live = aula__bool_param(params, "live", 0, err);
     if (live < 0)
         return NULL;
     char *text = NULL;
@@ -245,7 +212,7 @@ json_t *aula__m_qa_answer(void *ctx, json_t *params, aula_rpc_error *err)
     json_t *q = NULL;
     int rc = aula_qa_answer(p, id, text, live, &q, why, sizeof why);
     aula_free(text);
-    return outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
+    return aula__rpc_outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
 }
 
 json_t *aula__m_qa_hide(void *ctx, json_t *params, aula_rpc_error *err)
@@ -255,13 +222,13 @@ json_t *aula__m_qa_hide(void *ctx, json_t *params, aula_rpc_error *err)
     int64_t id = p ? id_param(params, "question", err) : 0;
     if (!id)
         return NULL;
-    int hidden = bool_param(params, "hidden", 1, err);
+    int hidden = aula__bool_param(params, "hidden", 1, err);
     if (hidden < 0)
         return NULL;
     char why[160] = "";
     json_t *q = NULL;
     int rc = aula_qa_hide(p, id, hidden, &q, why, sizeof why);
-    return outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
+    return aula__rpc_outcome(rc, q ? json_pack("{s:o}", "question", q) : NULL, why, err);
 }
 
 json_t *aula__m_qa_list(void *ctx, json_t *params, aula_rpc_error *err)
@@ -274,7 +241,7 @@ json_t *aula__m_qa_list(void *ctx, json_t *params, aula_rpc_error *err)
     char why[160] = "";
     json_t *list = NULL;
     int rc = aula_qa_list(p, &list, why, sizeof why);
-    return outcome(rc, list ? json_pack("{s:o}", "questions", list) : NULL, why, err);
+    return aula__rpc_outcome(rc, list ? json_pack("{s:o}", "questions", list) : NULL, why, err);
 }
 
 /* ---- polls ------------------------------------------------------------ */
@@ -291,7 +258,7 @@ json_t *aula__m_poll_create(void *ctx, json_t *params, aula_rpc_error *err)
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS,
                              "choices: expected an array of 2 to %d strings",
                              AULA_POLL_MAX_CHOICES);
-    int multiple = bool_param(params, "multiple", 0, err);
+    int multiple = aula__bool_param(params, "multiple", 0, err);
     if (multiple < 0)
         return NULL;
     char *question = NULL;
@@ -314,7 +281,7 @@ json_t *aula__m_poll_create(void *ctx, json_t *params, aula_rpc_error *err)
     json_t *poll = NULL;
     int rc =
         aula_poll_create(p, question, choices, n, multiple, aula_wall_ms(), &poll, why, sizeof why);
-    res = outcome(rc, poll ? json_pack("{s:o}", "poll", poll) : NULL, why, err);
+    res = aula__rpc_outcome(rc, poll ? json_pack("{s:o}", "poll", poll) : NULL, why, err);
 out:
     aula_free(question);
     for (size_t i = 0; i < n; i++)
@@ -332,14 +299,14 @@ static json_t *poll_host(session *s, json_t *params, int what, aula_rpc_error *e
     json_t *poll = NULL;
     int rc;
     if (what == 2) {
-        int show = bool_param(params, "show", -1, err);
+        int show = aula__bool_param(params, "show", -1, err);
         if (show < 0)
             return NULL;
         rc = aula_poll_show_results(p, id, show, &poll, why, sizeof why);
     } else {
         rc = aula_poll_set_open(p, id, what, &poll, why, sizeof why);
     }
-    return outcome(rc, poll ? json_pack("{s:o}", "poll", poll) : NULL, why, err);
+    return aula__rpc_outcome(rc, poll ? json_pack("{s:o}", "poll", poll) : NULL, why, err);
 }
 
 json_t *aula__m_poll_open(void *ctx, json_t *params, aula_rpc_error *err)
@@ -380,7 +347,7 @@ json_t *aula__m_poll_vote(void *ctx, json_t *params, aula_rpc_error *err)
     char why[160] = "";
     json_t *poll = NULL;
     int rc = aula_poll_vote(p, id, choices, n, aula_wall_ms(), &poll, why, sizeof why);
-    return outcome(rc, poll ? json_pack("{s:o}", "poll", poll) : NULL, why, err);
+    return aula__rpc_outcome(rc, poll ? json_pack("{s:o}", "poll", poll) : NULL, why, err);
 }
 
 json_t *aula__m_poll_list(void *ctx, json_t *params, aula_rpc_error *err)
@@ -393,5 +360,5 @@ json_t *aula__m_poll_list(void *ctx, json_t *params, aula_rpc_error *err)
     char why[160] = "";
     json_t *list = NULL;
     int rc = aula_poll_list(p, &list, why, sizeof why);
-    return outcome(rc, list ? json_pack("{s:o}", "polls", list) : NULL, why, err);
+    return aula__rpc_outcome(rc, list ? json_pack("{s:o}", "polls", list) : NULL, why, err);
 }
