@@ -44,7 +44,8 @@ function ordered(list) {
 
 export function renderLayout(list = layout.list) {
   layout.list = list;
-  const all = ordered(list);
+  // A webinar's audience publishes nothing: only the stage gets tiles.
+  const all = ordered(list.filter((p) => p.role !== 'attendee'));
   const pages = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
   layout.page = Math.min(layout.page, pages - 1);
   const shown = all.slice(layout.page * PAGE_SIZE, (layout.page + 1) * PAGE_SIZE);
