@@ -459,8 +459,8 @@ static void get(const aula_event_api *api, aula_http_request *req, const char *i
 
 /* E-mails every registrant of ev (kind CANCELLED or CHANGED, with their
  * personal link); returns how many were queued. */
-static size_t notify_registrants(const aula_event_api *api, const aula_event_rec *ev,
-                                 aula_event_mail_kind kind, int64_t now)
+size_t aula__event_mail_registrants(const aula_event_api *api, const aula_event_rec *ev,
+                                    aula_event_mail_kind kind, int64_t now)
 {
     aula_registration_rec *regs = NULL;
     size_t n = 0, queued = 0;
@@ -520,7 +520,7 @@ static void edit(const aula_event_api *api, aula_http_request *req, const char *
     /* Stored; now tell the registrants when the time moved. */
     size_t notified = 0;
     if (ev.starts_ms != was_starts || ev.duration_min != was_duration)
-        notified = notify_registrants(api, &ev, AULA_EVENT_MAIL_CHANGED, now);
+        notified = aula__event_mail_registrants(api, &ev, AULA_EVENT_MAIL_CHANGED, now);
     AULA_LOG_INFO("event", "event edited", "event=%s notified=%zu", ev.id, notified);
     json_t *o = aula__event_json(api, req, &ev, 1, now);
     json_object_set_new(o, "notified", json_integer((json_int_t)notified));
@@ -551,7 +551,7 @@ static void cancel(const aula_event_api *api, aula_http_request *req, const char
     ev.cancelled_ms = now;
     ev.sequence++;
     /* Stored first; then the notices, which may take a while to go out. */
-    size_t notified = notify_registrants(api, &ev, AULA_EVENT_MAIL_CANCELLED, now);
+    size_t notified = aula__event_mail_registrants(api, &ev, AULA_EVENT_MAIL_CANCELLED, now);
     AULA_LOG_INFO("event", "event cancelled", "event=%s notified=%zu", id, notified);
     json_t *o =
         json_pack("{s:o,s:I,s:b}", "event", aula__event_json(api, req, &ev, 1, now), "notified",

@@ -47,6 +47,12 @@ aula_tz *aula__event_zone(const aula_event_api *api, const aula_event_rec *ev);
  * composer's or mailer's error (logged). */
 int aula__event_mail(const aula_event_api *api, aula_event_mail *m);
 
+/* Mails kind about ev to each of its registrants, with their personal
+ * link, at now. Returns how many were queued (0 when e-mail is off or the
+ * registrations could not be read). */
+size_t aula__event_mail_registrants(const aula_event_api *api, const aula_event_rec *ev,
+                                    aula_event_mail_kind kind, int64_t now);
+
 /* The route handlers of registration_api.c and event_join.c. */
 void aula__event_register(const aula_event_api *api, aula_http_request *req, const char *id);
 void aula__event_registrants(const aula_event_api *api, aula_http_request *req, const char *id,

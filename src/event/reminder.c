@@ -20,30 +20,6 @@ int64_t aula_event_reminder_period_ms(int64_t reminder_before_ms)
     return p < 1000 ? 1000 : p > 60000 ? 60000 : p;
 }
 
-static size_t remind_event(const aula_event_api *api, const aula_event_rec *ev, int64_t now)
-{
-    aula_registration_rec *regs = NULL;
-    size_t n = 0, sent = 0;
-    if (aula_store_registrations_list(api->store, ev->id, &regs, &n) != 0)
-        return 0;
-    char link[512];
-    char *base = aula__event_mail_base(api);
-    for (size_t i = 0; i < n; i++) {
-        snprintf(link, sizeof link, "%s/e/%s#k=%s", base, ev->id, regs[i].join_key);
-        aula_event_mail m = {.kind = AULA_EVENT_MAIL_REMINDER,
-                             .ev = ev,
-                             .to_name = regs[i].name,
-                             .to_email = regs[i].email,
-                             .link = link,
-                             .lang = regs[i].lang,
-                             .now_ms = now};
-        sent += aula__event_mail(api, &m) == 0;
-    }
-    aula_registration_recs_free(regs, n);
-    aula_free(base);
-    return sent;
-}
-
 int aula_event_reminders_run(const aula_event_api *api, int64_t now_ms, size_t *events,
                              size_t *mails)
 {
@@ -55,7 +31,7 @@ int aula_event_reminders_run(const aula_event_api *api, int64_t now_ms, size_t *
         if (rc != 0)
             break;
         done++;
-        size_t k = aula_event_api_mail_on(api) ? remind_event(api, &due[i], now_ms) : 0;
+        size_t k = aula__event_mail_registrants(api, &due[i], AULA_EVENT_MAIL_REMINDER, now_ms);
         sent += k;
         AULA_LOG_INFO("event", "reminders queued", "event=%s mails=%zu", due[i].id, k);
     }
