@@ -189,6 +189,44 @@ static void drops_when_full_and_closes_cleanly(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+typedef struct closer {
+    aula_mailer *m;
+    int calls, status, closed;
+} closer;
+
+static void on_closed_flag(void *ud)
+{
+    ((closer *)ud)->closed = 1;
+}
+
+static void close_in_callback(void *ud, int status, const char *detail)
+{
+    (void)detail;
+    closer *c = ud;
+    c->calls++;
+    c->status = status;
+    aula_mailer_close(c->m, on_closed_flag, c);
+}
+
+/* mail-test closes the mailer from the completion callback. */
+static void closes_from_its_own_callback(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    char url[64], why[200];
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", closed_port());
+    aula_mailer_config mc = config(url);
+    closer c = {0};
+    assert_int_equal(aula_mailer_create(&loop, &mc, &c.m, why, sizeof why), 0);
+    assert_int_equal(aula_mailer_send(c.m, "jan@example.org", "x", 1, close_in_callback, &c), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.status, AULA_EIO);
+    assert_int_equal(c.closed, 1);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +235,7 @@ int main(void)
         cmocka_unit_test(checks_settings),
         cmocka_unit_test(retries_then_fails_on_a_closed_port),
         cmocka_unit_test(drops_when_full_and_closes_cleanly),
+        cmocka_unit_test(closes_from_its_own_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
