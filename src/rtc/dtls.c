@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "rtc/dtls_record.h"
 
 #include <assert.h>
 #include <openssl/bio.h>
@@ -31,6 +32,9 @@ static const char exporter_label[] = "EXTRACTOR-dtls_srtp";
  * not drain it loses the excess rather than growing memory. */
 #define MAX_QUEUED 64
 #define MAX_EVENTS 4
+/* After the handshake, our last flight is re-sent at most this often when
+ * the peer retransmits its own (it did not get our Finished). */
+#define RESEND_MIN_MS 100
 
 typedef struct dgram {
     uint8_t *data; /* owned */
@@ -52,8 +56,13 @@ struct aula_dtls_identity {
 
 struct aula_dtls {
     aula_dtls_identity *id; /* borrowed: outlives us */
-    SSL *ssl;               /* owned; owns the BIO */
+    /* Owned; owns the BIO. NULL once the handshake is over and rec holds
+     * what is left of the connection (see shed_ssl). */
+    SSL *ssl;
     aula_dtls_state state;
+    aula_dtls_role role;
+    aula__dtls_rec rec; /* the established epoch's keys, once ssl is NULL */
+    uint64_t resend_at; /* no re-sent final flight before this */
 
     /* The datagram being fed, visible to the BIO's read for one call. */
     const uint8_t *in;
@@ -348,8 +357,8 @@ const struct x509_st *aula_dtls_identity_certificate(const aula_dtls_identity *i
  * flight verbatim when it fires (RFC 6347 section 4.2.4). A verbatim copy
  * is what the network would deliver for a lost datagram; if the original
  * did arrive, the peer drops the copy as a replay. Our last flight, which
- * ends the handshake, is re-sent by OpenSSL itself when the client
- * retransmits its Finished. */
+ * ends the handshake, is re-sent when the client retransmits its own: by
+ * handle_sealed once the SSL object is gone (shed_ssl), else by OpenSSL. */
 static unsigned int openssl_timer_cb(SSL *ssl, unsigned int previous_us)
 {
     (void)ssl;
@@ -371,7 +380,7 @@ static void fail(aula_dtls *d, const char *reason)
     d->state = AULA_DTLS_STATE_FAILED;
     /* Refused after OpenSSL finished (fingerprint, SRTP profile): say
      * goodbye so the peer does not wait for its connection timeout. */
-    if (SSL_is_init_finished(d->ssl)) {
+    if (d->ssl && SSL_is_init_finished(d->ssl)) {
         SSL_shutdown(d->ssl);
         ERR_clear_error();
     }
@@ -391,6 +400,7 @@ aula_dtls *aula_dtls_create(aula_dtls_identity *id, aula_dtls_role role,
     aula_dtls_options o = opts ? *opts : (aula_dtls_options){0};
     aula_dtls *d = aula_calloc(1, sizeof *d);
     d->id = id;
+    d->role = role;
     d->state = AULA_DTLS_STATE_HANDSHAKING;
     d->handshake_deadline =
         now_ms +
@@ -434,6 +444,7 @@ void aula_dtls_destroy(aula_dtls *d)
     dgram_list_free(&d->txq);
     dgram_list_free(&d->flight);
     OPENSSL_cleanse(d->events, sizeof d->events);
+    aula__dtls_rec_wipe(&d->rec);
     aula_free(d);
 }
 
@@ -449,6 +460,89 @@ int aula_dtls_expect_fingerprint(aula_dtls *d, const char *fp)
     }
     memcpy(d->expected_fp, fp, AULA_DTLS_FINGERPRINT_SIZE);
     d->expect_fp = true;
+    return 0;
+}
+
+/* The handshake is over: trade the SSL object (tens of KiB for the
+ * transport's whole life) for the epoch's keys and, on the server, a copy
+ * of our last flight. The server's flight (ChangeCipherSpec, Finished)
+ * ends the handshake; if it is lost, the client retransmits its own last
+ * flight and expects ours again (RFC 6347 section 4.2.4), which is all
+ * OpenSSL would still have done for us, besides alerts. The client's last
+ * flight is answered by the server's Finished, so a client needs no copy.
+ * Suites other than AES-GCM keep the SSL object. */
+static void shed_ssl(aula_dtls *d)
+{
+    if (aula__dtls_rec_from_ssl(&d->rec, d->ssl, d->role == AULA_DTLS_ROLE_SERVER) != 0) {
+        ERR_clear_error();
+        dgram_list_free(&d->flight); /* OpenSSL re-sends it itself */
+        return;
+    }
+    for (size_t i = d->flight.head; i < d->flight.n; i++)
+        aula__dtls_rec_note_sent(&d->rec, d->flight.v[i].data, d->flight.v[i].len);
+    if (d->rec.write_seq == 0) {
+        /* Our Finished is not in the flight: keep OpenSSL to be safe. */
+        aula__dtls_rec_wipe(&d->rec);
+        dgram_list_free(&d->flight);
+        return;
+    }
+    SSL_free(d->ssl);
+    d->ssl = NULL;
+    if (d->role == AULA_DTLS_ROLE_CLIENT)
+        dgram_list_free(&d->flight);
+}
+
+/* Queues close_notify (RFC 5246 section 7.2.1) sealed with the epoch's
+ * keys, for a connection whose SSL object is gone. */
+static void queue_close_notify(aula_dtls *d)
+{
+    static const uint8_t close_notify[2] = {1 /* warning */, 0 /* close_notify */};
+    uint8_t out[64];
+    size_t len;
+    if (aula__dtls_rec_seal(&d->rec, AULA_DTLS_REC_CT_ALERT, close_notify, sizeof close_notify, out,
+                            sizeof out, &len) == 0 &&
+        d->txq.n - d->txq.head < MAX_QUEUED)
+        dgram_list_push(&d->txq, out, len);
+}
+
+/* Input after shed_ssl: the peer's alerts, and its last flight again when
+ * it did not get ours. Application data (a data channel's SCTP) is not
+ * used yet and is discarded, as are records that do not authenticate. */
+static int handle_sealed(aula_dtls *d, uint64_t now_ms, const uint8_t *data, size_t len)
+{
+    size_t off = 0;
+    aula__dtls_rec_view v;
+    bool peer_flight = false;
+    while (d->state == AULA_DTLS_STATE_CONNECTED && aula__dtls_rec_next(data, len, &off, &v)) {
+        if (v.type == AULA_DTLS_REC_CT_HANDSHAKE || v.type == AULA_DTLS_REC_CT_CCS) {
+            peer_flight = true;
+            continue;
+        }
+        uint8_t alert[32];
+        size_t n;
+        if (v.type != AULA_DTLS_REC_CT_ALERT ||
+            aula__dtls_rec_open(&d->rec, &v, alert, sizeof alert, &n) != 0 || n != 2)
+            continue;
+        if (alert[1] == 0) {
+            /* close_notify: answer it and stop, as OpenSSL did. */
+            queue_close_notify(d);
+            d->state = AULA_DTLS_STATE_CLOSED;
+            aula_dtls_event ev = {.type = AULA_DTLS_EVENT_CLOSED};
+            push_event(d, &ev);
+        } else if (alert[0] == 2) {
+            char reason[160];
+            snprintf(reason, sizeof reason, "dtls error: peer sent fatal alert: %s",
+                     SSL_alert_desc_string_long(alert[1]));
+            fail(d, reason);
+            return AULA_EPROTO;
+        }
+    }
+    if (peer_flight && d->role == AULA_DTLS_ROLE_SERVER && now_ms >= d->resend_at) {
+        for (size_t i = d->flight.head; i < d->flight.n; i++)
+            if (d->txq.n - d->txq.head < MAX_QUEUED)
+                dgram_list_push(&d->txq, d->flight.v[i].data, d->flight.v[i].len);
+        d->resend_at = now_ms + RESEND_MIN_MS;
+    }
     return 0;
 }
 
@@ -492,9 +586,9 @@ static void on_handshake_done(aula_dtls *d)
 
     d->state = AULA_DTLS_STATE_CONNECTED;
     d->rtx_armed = false;
-    dgram_list_free(&d->flight);
     push_event(d, &ev);
     OPENSSL_cleanse(&ev, sizeof ev);
+    shed_ssl(d);
 }
 
 /* Turns an SSL_get_error result into our state. Returns 0 or AULA_EPROTO. */
@@ -571,6 +665,8 @@ int aula_dtls_handle_input(aula_dtls *d, uint64_t now_ms, const uint8_t *data, s
     }
     if (len == 0)
         return 0;
+    if (!d->ssl)
+        return handle_sealed(d, now_ms, data, len);
     d->in = data;
     d->in_len = len;
     d->flight_open = false;
@@ -584,7 +680,7 @@ int aula_dtls_handle_input(aula_dtls *d, uint64_t now_ms, const uint8_t *data, s
         else
             err = on_ssl_result(d, r);
     }
-    if (d->state == AULA_DTLS_STATE_CONNECTED)
+    if (d->state == AULA_DTLS_STATE_CONNECTED && d->ssl)
         err = drain_records(d);
     d->in = NULL;
     d->in_len = 0;
@@ -653,7 +749,9 @@ int aula_dtls_handle_timeout(aula_dtls *d, uint64_t now_ms)
 
 void aula_dtls_close(aula_dtls *d)
 {
-    if (d->state == AULA_DTLS_STATE_CONNECTED) {
+    if (d->state == AULA_DTLS_STATE_CONNECTED && !d->ssl) {
+        queue_close_notify(d);
+    } else if (d->state == AULA_DTLS_STATE_CONNECTED) {
         ERR_clear_error();
         SSL_shutdown(d->ssl);
         ERR_clear_error();
@@ -666,4 +764,9 @@ void aula_dtls_close(aula_dtls *d)
 aula_dtls_state aula_dtls_get_state(const aula_dtls *d)
 {
     return d->state;
+}
+
+bool aula_dtls_holds_ssl(const aula_dtls *d)
+{
+    return d->ssl != NULL;
 }

@@ -138,4 +138,8 @@ void aula_dtls_close(aula_dtls *d);
 
 aula_dtls_state aula_dtls_get_state(const aula_dtls *d);
 
+/* Whether OpenSSL's SSL object is still held: during the handshake, and
+ * after it for suites other than AES-GCM. For tests and diagnostics. */
+bool aula_dtls_holds_ssl(const aula_dtls *d);
+
 #endif

@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "rtc/dtls.h"
+#include "rtc/dtls_record.h"
 #include "rtc/srtp.h"
 
 #include "dtls_test_client.h"
@@ -91,6 +92,8 @@ static void handshake(link *l, aula_dtls_event *ev)
     assert_int_equal(ev->type, AULA_DTLS_EVENT_CONNECTED);
     uint64_t at;
     assert_false(aula_dtls_next_timeout(l->d, &at));
+    /* AES-GCM suites: OpenSSL's SSL object is gone once connected. */
+    assert_false(aula_dtls_holds_ssl(l->d));
 }
 
 /* ---- SRTP from the client's side ---------------------------------------- */
@@ -359,6 +362,92 @@ static void retransmits_lost_flight(void **state)
     client_free(l.c);
 }
 
+/* The server's last flight (ChangeCipherSpec, Finished) is lost after the
+ * server freed its SSL object: the client retransmits its own last flight,
+ * and the server answers with a copy of its own, at most every 100 ms. */
+static void resends_final_flight(void **state)
+{
+    (void)state;
+    link l = {.c = client_new("SRTP_AEAD_AES_128_GCM"), .now = 7000};
+    l.d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, NULL, l.now);
+    client_step(l.c, NULL, 0);
+    uint8_t last[MAX_DGRAMS][DGRAM_CAP];
+    size_t last_len[MAX_DGRAMS], last_n = 0;
+    for (int round = 0; round < 10 && aula_dtls_get_state(l.d) == AULA_DTLS_STATE_HANDSHAKING;
+         round++) {
+        last_n = l.c->out_n;
+        for (size_t i = 0; i < last_n; i++) {
+            memcpy(last[i], l.c->out[i], l.c->out_len[i]);
+            last_len[i] = l.c->out_len[i];
+        }
+        to_server(&l);
+        if (aula_dtls_get_state(l.d) != AULA_DTLS_STATE_HANDSHAKING)
+            l.drop_server_dgrams = 100; /* the final flight is lost */
+        to_client(&l);
+    }
+    assert_int_equal(aula_dtls_get_state(l.d), AULA_DTLS_STATE_CONNECTED);
+    assert_false(aula_dtls_holds_ssl(l.d));
+    assert_false(SSL_is_init_finished(l.c->ssl));
+    l.drop_server_dgrams = 0;
+
+    /* The client's retransmission (what its timer would send). */
+    for (size_t i = 0; i < last_n; i++)
+        assert_int_equal(aula_dtls_handle_input(l.d, l.now, last[i], last_len[i]), 0);
+    assert_true(to_client(&l) >= 1);
+    assert_true(SSL_is_init_finished(l.c->ssl));
+
+    /* Rate-limited: not again within 100 ms, then again. */
+    aula_dtls_handle_input(l.d, l.now + 99, last[0], last_len[0]);
+    assert_int_equal(to_client(&l), 0);
+    aula_dtls_handle_input(l.d, l.now + 100, last[0], last_len[0]);
+    assert_true(to_client(&l) >= 1);
+
+    /* The client still talks to us: its close_notify is understood. */
+    aula_dtls_event ev;
+    assert_true(aula_dtls_poll_event(l.d, &ev));
+    assert_int_equal(ev.type, AULA_DTLS_EVENT_CONNECTED);
+    SSL_shutdown(l.c->ssl);
+    to_server(&l);
+    assert_true(aula_dtls_poll_event(l.d, &ev));
+    assert_int_equal(ev.type, AULA_DTLS_EVENT_CLOSED);
+    /* Our answering close_notify reaches the client. */
+    assert_int_equal(to_client(&l), 1);
+    assert_int_equal(SSL_get_shutdown(l.c->ssl) & SSL_RECEIVED_SHUTDOWN, SSL_RECEIVED_SHUTDOWN);
+    aula_dtls_destroy(l.d);
+    client_free(l.c);
+}
+
+/* A fatal alert after the handshake fails the connection; a tampered
+ * alert is dropped. */
+static void fatal_alert_after_handshake(void **state)
+{
+    (void)state;
+    link l = {.c = client_new("SRTP_AEAD_AES_128_GCM"), .now = 1};
+    l.d = aula_dtls_create(identity, AULA_DTLS_ROLE_SERVER, NULL, l.now);
+    aula_dtls_event ev;
+    handshake(&l, &ev);
+    /* The client's own view of the keys, through the record module. */
+    aula__dtls_rec rec;
+    assert_int_equal(aula__dtls_rec_from_ssl(&rec, l.c->ssl, false), 0);
+    rec.write_seq = 100;
+    uint8_t out[64];
+    size_t len;
+    const uint8_t alert[2] = {2, 40 /* handshake_failure */};
+    assert_int_equal(
+        aula__dtls_rec_seal(&rec, AULA_DTLS_REC_CT_ALERT, alert, 2, out, sizeof out, &len), 0);
+    out[len - 1] ^= 1;
+    assert_int_equal(aula_dtls_handle_input(l.d, l.now, out, len), 0);
+    assert_int_equal(aula_dtls_get_state(l.d), AULA_DTLS_STATE_CONNECTED);
+    out[len - 1] ^= 1;
+    assert_int_equal(aula_dtls_handle_input(l.d, l.now, out, len), AULA_EPROTO);
+    assert_true(aula_dtls_poll_event(l.d, &ev));
+    assert_int_equal(ev.type, AULA_DTLS_EVENT_FAILED);
+    assert_non_null(strstr(ev.reason, "handshake failure"));
+    aula__dtls_rec_wipe(&rec);
+    aula_dtls_destroy(l.d);
+    client_free(l.c);
+}
+
 static void garbage_is_ignored(void **state)
 {
     (void)state;
@@ -468,6 +557,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(identity_fingerprint), cmocka_unit_test(handshake_gcm),
         cmocka_unit_test(handshake_cm80),       cmocka_unit_test(retransmits_lost_flight),
+        cmocka_unit_test(resends_final_flight), cmocka_unit_test(fatal_alert_after_handshake),
         cmocka_unit_test(garbage_is_ignored),   cmocka_unit_test(handshake_timeout),
         cmocka_unit_test(refuses_bad_peers),    cmocka_unit_test(srtp_rejects_bad_arguments),
     };
