@@ -4,6 +4,11 @@
 #   scripts/bench.sh            short run (under 3 minutes): a few rows
 #   scripts/bench.sh --full     the full table (also BENCH_FULL=1)
 #
+# For a targeted run (say, memory per viewer after a change), the
+# environment narrows it: BENCH_SERVERS="aula" (default "aula janus"),
+# BENCH_SIZES="300 300 300" (webinar rows, default per run length; repeated
+# sizes give repeated rows), BENCH_MEETING=0 (skip the meeting row).
+#
 # Builds build-bench (aula and bench/aula-hammer), makes a VP8 + Opus test
 # stream with ffmpeg (cached in bench/.cache), creates a network namespace
 # with an interface of its own (Janus's ICE library ignores "lo"),
@@ -17,7 +22,11 @@ cd "$(dirname "$0")/.."
 NS_ADDR=10.203.0.1
 IFACE=bench0
 FULL=0
-[ "${1:-}" = --full ] && FULL=1
+case "${1:-}" in
+--full) FULL=1 ;;
+"") ;;
+*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
+esac
 [ "${BENCH_FULL:-0}" = 1 ] && FULL=1
 
 if [ "${BENCH_INNER:-}" != 1 ]; then
@@ -50,7 +59,7 @@ if [ "${BENCH_INNER:-}" != 1 ]; then
     ip -n "$ns" addr add "$NS_ADDR/24" dev "$IFACE"
     ip -n "$ns" link set "$IFACE" up
     ip -n "$ns" link set "${IFACE}p" up
-    BENCH_INNER=1 BENCH_FULL=$FULL ip netns exec "$ns" "$0"
+    BENCH_INNER=1 BENCH_FULL=$FULL ip netns exec "$ns" "$0" ${1:+"$1"}
     exit
 fi
 
@@ -72,6 +81,7 @@ else
     duration=6
     webinar_sizes=(100 500)
 fi
+[ -n "${BENCH_SIZES:-}" ] && read -r -a webinar_sizes <<<"$BENCH_SIZES"
 hammer=build-bench/bench/aula-hammer
 # The servers, the load generator and the ceiling run under SCHED_FIFO on
 # their pinned CPUs, so that other work on a shared machine (builds, browser
@@ -144,7 +154,7 @@ echo "bench: forwarding ceiling of this machine (SRTP AEAD_AES_128_GCM + sendmms
     >"$tmp/ceiling.json"
 cat "$tmp/ceiling.json"
 
-for server in aula janus; do
+for server in ${BENCH_SERVERS:-aula janus}; do
     echo "bench: $server, webinar (1 publisher, N viewers), ${duration} s measured per row"
     for n in "${webinar_sizes[@]}"; do
         # 100 viewers join at once (the join-time target); bigger rows ramp up.
@@ -153,6 +163,7 @@ for server in aula janus; do
         # The ramp stops once a row loses more than 0.5 %.
         awk -v l="$loss" 'BEGIN { exit !(l > 0.5) }' && break
     done
+    [ "${BENCH_MEETING:-1}" = 0 ] && continue
     echo "bench: $server, meeting (10 publishers, each watching the other 9)"
     run_row "$server" --meeting 10 || true
 done
