@@ -162,3 +162,30 @@ int aula_api_cookie(const aula_http_request *req, const char *name, char *out, s
     }
     return AULA_ENOENT;
 }
+
+int aula_api_bearer(const aula_http_request *req, char *out, size_t n)
+{
+    const char *auth = aula_http_request_header(req, "Authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+        return AULA_ENOENT;
+    const char *t = auth + 7;
+    while (*t == ' ')
+        t++;
+    return *t && snprintf(out, n, "%s", t) < (int)n ? 0 : AULA_ENOENT;
+}
+
+int aula_api_query_param(const aula_http_request *req, const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name);
+    for (const char *p = req->query; p && *p;) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nl + 1 && strncmp(p, name, nl) == 0 && p[nl] == '=' && len - nl - 1 < n) {
+            memcpy(out, p + nl + 1, len - nl - 1);
+            out[len - nl - 1] = '\0';
+            return 0;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return AULA_ENOENT;
+}

@@ -64,4 +64,14 @@ int aula_api_opt_bool(aula_http_request *req, json_t *obj, const char *key, int 
  * does not fit. */
 int aula_api_cookie(const aula_http_request *req, const char *name, char *out, size_t n);
 
+/* Copies the credential of an "Authorization: Bearer <credential>" header
+ * into out (size n). Returns 0, or AULA_ENOENT when there is no such
+ * header, it is empty or its value does not fit. */
+int aula_api_bearer(const aula_http_request *req, char *out, size_t n);
+
+/* Copies the raw (not percent-decoded) value of query parameter name into
+ * out (size n): for tokens and keys, whose characters need no encoding.
+ * Returns 0, or AULA_ENOENT when it is absent, empty or does not fit. */
+int aula_api_query_param(const aula_http_request *req, const char *name, char *out, size_t n);
+
 #endif

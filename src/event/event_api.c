@@ -589,6 +589,14 @@ static const char *route_action(const aula_event_api *api, aula_http_request *re
         {"invitations", "POST", "/api/v1/events/{id}/invitations", 4},
         {"join", "POST", "/api/v1/events/{id}/join", 5},
     };
+    if (aula_files_api_match(action)) {
+        int one = action[5] == '/';
+        if (method_is(req, "GET"))
+            aula__event_files(api, req, id, one ? action + 6 : NULL);
+        else
+            aula_api_not_allowed(req, "GET");
+        return one ? "/api/v1/events/{id}/files/{file_id}" : "/api/v1/events/{id}/files";
+    }
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
         if (strcmp(action, actions[i].name) != 0)
             continue;

@@ -14,6 +14,8 @@
  *   GET    /{id}/registrants.csv    CSV (owner)
  *   POST   /{id}/invitations        e-mail invitations (owner)
  *   POST   /{id}/join               a join token for the event's room
+ *   GET    /{id}/files              the room's files, by key or access
+ *   GET    /{id}/files/{file_id}    one of them, with Range (event_files.c)
  *
  * Thread: the control thread. */
 #ifndef AULA_EVENT_EVENT_API_H
@@ -22,6 +24,7 @@
 #include "auth/auth_api.h"
 #include "auth/join_token.h"
 #include "event/mailer.h"
+#include "files/files_api.h"
 #include "http/http_server.h"
 #include "store/store.h"
 
@@ -32,6 +35,7 @@ typedef struct aula_event_api {
     aula_join_signer *signer;  /* borrowed */
     const aula_auth_api *auth; /* borrowed: sessions of host accounts */
     aula_mailer *mailer;       /* borrowed; NULL or disabled: e-mail is off */
+    aula_files_api *files;     /* borrowed; NULL: the files routes answer 404 */
     const char *public_url;    /* borrowed; "" builds links from the Host header */
     int tls;                   /* links use https when the request came over TLS */
     const char *zoneinfo_dir;  /* borrowed; NULL: AULA_ZONEINFO_DIR */

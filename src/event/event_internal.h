@@ -60,4 +60,8 @@ void aula__event_registrants(const aula_event_api *api, aula_http_request *req, 
 void aula__event_invite(const aula_event_api *api, aula_http_request *req, const char *id);
 void aula__event_join(const aula_event_api *api, aula_http_request *req, const char *id);
 
+/* event_files.c: the list (file_id NULL) or one file's download. */
+void aula__event_files(const aula_event_api *api, aula_http_request *req, const char *id,
+                       const char *file_id);
+
 #endif

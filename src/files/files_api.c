@@ -49,30 +49,16 @@ int aula_files_api_match(const char *rest)
     return strncmp(rest, "files/", 6) == 0 && rest[6] && !strchr(rest + 6, '/');
 }
 
-/* The token: the Authorization header's, else (GET only) ?token=. */
+/* The token: the Authorization header's, else (GET only) ?token=. A JWT
+ * is base64url and dots: no percent-decoding needed. */
 static int token_of(aula_http_request *req, int allow_query, char *out, size_t n)
 {
     const char *auth = aula_http_request_header(req, "Authorization");
-    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-        const char *t = auth + 7;
-        while (*t == ' ')
-            t++;
-        return snprintf(out, n, "%s", t) < (int)n && *t ? 0 : -1;
-    }
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+        return aula_api_bearer(req, out, n) == 0 ? 0 : -1;
     if (!allow_query)
         return -1;
-    for (const char *p = req->query; p && *p;) {
-        const char *end = strchr(p, '&');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        /* A JWT is base64url and dots: no percent-decoding needed. */
-        if (len > 6 && strncmp(p, "token=", 6) == 0 && len - 6 < n) {
-            memcpy(out, p + 6, len - 6);
-            out[len - 6] = '\0';
-            return 0;
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return -1;
+    return aula_api_query_param(req, "token", out, n) == 0 ? 0 : -1;
 }
 
 int aula__files_authorize(aula_files_api *api, aula_http_request *req, const char *room_id,
@@ -123,21 +109,19 @@ int aula__files_authorize(aula_files_api *api, aula_http_request *req, const cha
     return 0;
 }
 
-static json_t *file_json(const aula_file_rec *r)
+static json_t *file_json(const aula_file_rec *r, const char *url_base)
 {
-    char url[160];
-    snprintf(url, sizeof url, "/api/v1/rooms/%s/files/%s", r->room_id, r->id);
+    char url[192];
+    snprintf(url, sizeof url, "%s/%s", url_base, r->id);
     return json_pack("{s:s,s:s,s:s,s:I,s:s,s:{s:s,s:s},s:I,s:s}", "id", r->id, "name", r->name,
                      "type", r->type, "size", (json_int_t)r->size, "sha256", r->sha256,
                      "uploaded_by", "id", r->uploader_id, "name", r->uploader_name, "created",
                      (json_int_t)r->created_ms, "url", url);
 }
 
-static void handle_list(aula_files_api *api, aula_http_request *req, const char *room_id)
+void aula_files_api_list(aula_files_api *api, aula_http_request *req, const char *room_id,
+                         const char *url_base)
 {
-    aula_join_claims who;
-    if (aula__files_authorize(api, req, room_id, 0, 1, "", &who) != 0)
-        return;
     aula_file_rec *recs = NULL;
     size_t n = 0;
     if (aula_store_files_list(api->store, room_id, &recs, &n) != 0) {
@@ -146,10 +130,20 @@ static void handle_list(aula_files_api *api, aula_http_request *req, const char 
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, file_json(&recs[i]));
+        json_array_append_new(arr, file_json(&recs[i], url_base));
     aula_file_recs_free(recs, n);
     aula_http_header h = {"Cache-Control", "no-store"};
     aula_api_respond_json(req, 200, json_pack("{s:o}", "files", arr), &h, 1);
+}
+
+static void handle_list(aula_files_api *api, aula_http_request *req, const char *room_id)
+{
+    aula_join_claims who;
+    if (aula__files_authorize(api, req, room_id, 0, 1, "", &who) != 0)
+        return;
+    char base[96];
+    snprintf(base, sizeof base, "/api/v1/rooms/%s/files", room_id);
+    aula_files_api_list(api, req, room_id, base);
 }
 
 /* ---- downloads ---- */
@@ -220,12 +214,9 @@ static int etag_listed(const char *value, const char *etag)
     return 0;
 }
 
-static void handle_download(aula_files_api *api, aula_http_request *req, const char *room_id,
-                            const char *file_id)
+void aula_files_api_download(aula_files_api *api, aula_http_request *req, const char *room_id,
+                             const char *file_id)
 {
-    aula_join_claims who;
-    if (aula__files_authorize(api, req, room_id, 0, 1, "", &who) != 0)
-        return;
     aula_file_rec r;
     int rc = aula_store_file_get(api->store, room_id, file_id, &r);
     if (rc != 0) {
@@ -256,7 +247,7 @@ static void handle_download(aula_files_api *api, aula_http_request *req, const c
         {"Content-Disposition", cd.data},
         {"Cache-Control", "private, no-cache"},
         {"X-Content-Type-Options", "nosniff"},
-        /* A ?token= link must not leak through Referer. */
+        /* A ?token= or ?key= link must not leak through Referer. */
         {"Referrer-Policy", "no-referrer"},
         {"Content-Range", range},
     };
@@ -293,6 +284,14 @@ static void handle_download(aula_files_api *api, aula_http_request *req, const c
     aula_http_respond_stream(req, status, r.type, h, nh, len, &file_source, src);
     aula_buf_deinit(&cd);
     aula_file_rec_deinit(&r);
+}
+
+static void handle_download(aula_files_api *api, aula_http_request *req, const char *room_id,
+                            const char *file_id)
+{
+    aula_join_claims who;
+    if (aula__files_authorize(api, req, room_id, 0, 1, "", &who) == 0)
+        aula_files_api_download(api, req, room_id, file_id);
 }
 
 static void handle_delete(aula_files_api *api, aula_http_request *req, const char *room_id,

@@ -52,6 +52,22 @@ int aula_files_api_head(aula_files_api *api, aula_http_request *req, const char 
 void aula_files_api_handle(aula_files_api *api, aula_http_request *req, const char *room_id,
                            const char *rest);
 
+/* The list and the download, for a caller that has checked who asks
+ * (the room routes above with a join token, the event routes of
+ * event_files.c with an event's key or access). */
+
+/* Answers 200 {"files": [...]} with room_id's files, oldest first, each
+ * with url "<url_base>/<file id>" (url_base like
+ * "/api/v1/rooms/{id}/files"), or 503. */
+void aula_files_api_list(aula_files_api *api, aula_http_request *req, const char *room_id,
+                         const char *url_base);
+
+/* Streams file_id of room_id from disk (GET or HEAD): 200, or 206 / 416
+ * for a Range (If-Range honoured), 304 for a matching If-None-Match; 404
+ * "file not found", 500 when its bytes are missing, 503. */
+void aula_files_api_download(aula_files_api *api, aula_http_request *req, const char *room_id,
+                             const char *file_id);
+
 /* True when rest ("files", "files/{id}") names a files route. */
 int aula_files_api_match(const char *rest);
 

@@ -484,6 +484,7 @@ static void init_control(aula_server *s)
                                         .signer = s->signer,
                                         .auth = &s->routes.auth,
                                         .mailer = s->mailer,
+                                        .files = &s->routes.files,
                                         .public_url = s->cfg->public_url,
                                         .tls = *s->cfg->tls_cert != '\0',
                                         .reminder_before_ms = s->cfg->reminder_before};

@@ -528,13 +528,134 @@ test('an unknown event id: 404 "event not found" on every route', async () => {
     assert.equal((await tab.call('GET', `/api/v1/events/${id}`)).status, 404);
     for (const [m, p, body] of [['PATCH', '', { title: 'x' }], ['POST', '/cancel'], ['POST', '/register', { name: 'a', email: 'a@b.example', consent: true }],
       ['GET', '/registrants'], ['GET', '/registrants.csv'], ['POST', '/invitations', { emails: ['a@b.example'] }],
-      ['POST', '/join', { name: 'a' }]]) {
+      ['POST', '/join', { name: 'a' }], ['GET', '/files'], ['GET', '/files/abc']]) {
       const r = await tab.call(m, `/api/v1/events/${id}${p}`, body);
       assert.equal(r.status, 404, `${m} ${p}`);
       assert.equal(msg(r), 'event not found');
     }
   }
   assert.equal((await tab.call('DELETE', '/api/v1/events')).status, 405);
+});
+
+// A small complete PDF (one empty page with a correct xref table).
+function tinyPdf() {
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Title (handout) >>'];
+  let out = '%PDF-1.4\n%' + 'x'.repeat(200) + '\n';
+  const offs = [];
+  objs.forEach((o, i) => { offs.push(out.length); out += `${i + 1} 0 obj\n${o}\nendobj\n`; });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offs) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+// The host enters the event's room and uploads a handout there.
+async function uploadHandout(ev, bytes) {
+  const j = await post(`/api/v1/events/${ev.id}/join`, { host_key: ev.host_key, name: 'Ewa' });
+  assert.equal(j.status, 200, JSON.stringify(j.json));
+  const res = await fetch(`${aula.url}/api/v1/rooms/${ev.room}/files`, {
+    method: 'POST', body: bytes,
+    headers: { authorization: `Bearer ${j.json.token}`, 'content-type': 'application/pdf', 'x-file-name': 'Handout.pdf' },
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  return JSON.parse(text).file;
+}
+
+async function eventFiles(id, headers = {}) {
+  const res = await fetch(`${aula.url}/api/v1/events/${id}/files`, { headers });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+test('event files: the personal key lists and downloads (with Range) without a room token', async () => {
+  const tab = await host();
+  const ev = await schedule(tab, { starts: isoIn(-60000), time_zone: 'UTC' });
+  const reg = await post(`/api/v1/events/${ev.id}/register`, { name: 'Kuba', email: uniqueEmail('pupil'), consent: true });
+  assert.equal(reg.status, 201, JSON.stringify(reg.json));
+  const key = reg.json.personal_url.split('#k=')[1];
+  const pdf = tinyPdf();
+  await uploadHandout(ev, pdf);
+
+  const l = await eventFiles(ev.id, { 'x-event-key': key });
+  assert.equal(l.status, 200, JSON.stringify(l.json));
+  assert.equal(l.json.files.length, 1);
+  const f = l.json.files[0];
+  assert.equal(f.name, 'Handout.pdf');
+  assert.equal(f.size, pdf.length);
+  assert.equal(f.url, `/api/v1/events/${ev.id}/files/${f.id}`);
+
+  // A link (?key=) and the header both download the same bytes.
+  const whole = await fetch(`${aula.url}${f.url}?key=${key}`);
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers.get('referrer-policy'), 'no-referrer');
+  assert.match(whole.headers.get('content-disposition'), /^attachment; filename="Handout.pdf"/);
+  assert.deepEqual(Buffer.from(await whole.arrayBuffer()), pdf);
+  const part = await fetch(`${aula.url}${f.url}`, { headers: { 'x-event-key': key, range: 'bytes=10-109' } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), `bytes 10-109/${pdf.length}`);
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), pdf.subarray(10, 110));
+  const etag = whole.headers.get('etag');
+  const again = await fetch(`${aula.url}${f.url}`, { headers: { 'x-event-key': key, 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+
+  // A wrong key, another event's key, none at all.
+  const wrong = await eventFiles(ev.id, { 'x-event-key': 'f'.repeat(32) });
+  assert.equal(wrong.status, 403);
+  assert.match(msg(wrong), /^this personal link is not valid for this event/);
+  assert.equal((await fetch(`${aula.url}${f.url}?key=${'0'.repeat(32)}`)).status, 403);
+  const other = await schedule(tab, { starts: isoIn(-60000), time_zone: 'UTC' });
+  const otherReg = await post(`/api/v1/events/${other.id}/register`, { name: 'Ola', email: uniqueEmail('pupil'), consent: true });
+  const otherKey = otherReg.json.personal_url.split('#k=')[1];
+  assert.equal((await eventFiles(ev.id, { 'x-event-key': otherKey })).status, 403);
+  assert.equal((await fetch(`${aula.url}${f.url}?key=${otherKey}`)).status, 403);
+  const none = await eventFiles(ev.id);
+  assert.equal(none.status, 401);
+  assert.equal(none.json.registration_required, true);
+  // The key never travels in the list's URL.
+  assert.equal((await fetch(`${aula.url}/api/v1/events/${ev.id}/files?key=${key}`)).status, 401);
+  // A file of another room is not found through this event.
+  const otherFile = await uploadHandout(other, tinyPdf());
+  assert.equal((await fetch(`${aula.url}/api/v1/events/${ev.id}/files/${otherFile.id}?key=${key}`)).status, 404);
+  // The owner's session, and a join token of the room, work too.
+  assert.equal((await tab.call('GET', `/api/v1/events/${ev.id}/files`)).status, 200);
+  assert.equal((await fetch(`${aula.url}/api/v1/events/${ev.id}/files`, { method: 'POST' })).status, 405);
+});
+
+test('event files: open events for anyone once started; passwords; not before the start; cancelled 409', async () => {
+  const tab = await host();
+  const open = await schedule(tab, { access: 'open', starts: isoIn(-60000), time_zone: 'UTC' });
+  await uploadHandout(open, tinyPdf());
+  const l = await eventFiles(open.id);
+  assert.equal(l.status, 200, JSON.stringify(l.json));
+  assert.equal(l.json.files.length, 1);
+  assert.equal((await fetch(`${aula.url}${l.json.files[0].url}`)).status, 200);
+
+  const pw = await schedule(tab, { type: 'meeting', access: 'password', password: 'sesame', starts: isoIn(-60000), time_zone: 'UTC' });
+  const noPw = await eventFiles(pw.id);
+  assert.equal(noPw.status, 401);
+  assert.equal(noPw.json.password_required, true);
+  assert.equal((await eventFiles(pw.id, { 'x-event-password': 'wrong' })).status, 401);
+  assert.equal((await eventFiles(pw.id, { 'x-event-password': 'sesame' })).status, 200);
+
+  const later = await schedule(tab, { starts: isoIn(10 * 60000), time_zone: 'UTC' });
+  const reg = await post(`/api/v1/events/${later.id}/register`, { name: 'Kuba', email: uniqueEmail('pupil'), consent: true });
+  const key = reg.json.personal_url.split('#k=')[1];
+  const early = await eventFiles(later.id, { 'x-event-key': key });
+  assert.equal(early.status, 409);
+  assert.equal(early.json.status, 'scheduled');
+  assert.match(msg(early), /has not started yet/);
+  // The host, by session, sees them before the start.
+  assert.equal((await tab.call('GET', `/api/v1/events/${later.id}/files`)).status, 200);
+  // Still a wrong key says so before the start.
+  assert.equal((await eventFiles(later.id, { 'x-event-key': 'f'.repeat(32) })).status, 403);
+
+  assert.equal((await tab.call('POST', `/api/v1/events/${later.id}/cancel`)).status, 200);
+  const gone = await eventFiles(later.id, { 'x-event-key': key });
+  assert.equal(gone.status, 409);
+  assert.equal(gone.json.status, 'cancelled');
 });
 
 test('a restart keeps events and registrations; the personal link still joins', async () => {
