@@ -76,6 +76,11 @@ struct aula_media_peer {
     int recv_created; /* TRANSPORT_CREATE sent for recv_transport */
     char recv_ufrag[AULA_MEDIA_UFRAG_MAX + 1];
     char recv_pwd[AULA_MEDIA_PWD_MAX + 1];
+    /* The browser's, from the answer that created recv_transport: an answer
+     * with others comes from a new peer connection (the page restarted its
+     * media), which needs a new transport. */
+    char recv_remote_ufrag[AULA_MEDIA_UFRAG_MAX + 1];
+    aula_sdp_fingerprint recv_remote_fp; /* alg left NULL */
     aula_media_slot slots[AULA_MEDIA_MAX_SLOTS];
     size_t n_slots;
     int offer_pending;

@@ -676,7 +676,47 @@ json_t *aula_media_subscribe(aula_media_peer *peer, json_t *params, aula_rpc_err
     return res;
 }
 
-static void create_receive_transport(aula_media_peer *peer, const aula_sdp_fingerprint *fp)
+/* The ICE ufrag of the answer's first accepted section (the one whose
+ * fingerprint aula_media_check_answer returned), or "". */
+static const char *answer_ufrag(const aula_sdp *ans)
+{
+    for (size_t i = 0; i < ans->n_media; i++)
+        if (ans->media[i].port != 0)
+            return ans->media[i].ice_ufrag ? ans->media[i].ice_ufrag : "";
+    return "";
+}
+
+/* Does an answer with this ufrag and fingerprint come from the peer
+ * connection recv_transport serves? The browser never restarts ICE or DTLS
+ * in an answer to aula's offer, so other ones mean a new peer connection. */
+static int same_receive_connection(const aula_media_peer *peer, const char *ufrag,
+                                   const aula_sdp_fingerprint *fp)
+{
+    /* A longer ufrag than we keep is compared by the part kept. */
+    return !strncmp(ufrag, peer->recv_remote_ufrag, sizeof peer->recv_remote_ufrag - 1) &&
+           fp->len == peer->recv_remote_fp.len &&
+           !memcmp(fp->bytes, peer->recv_remote_fp.bytes, fp->len);
+}
+
+/* A new peer connection answered (the page restarted its media on the same
+ * WebSocket): the old transport's ICE, DTLS and SRTP belong to the closed
+ * connection, so it and its consumers close, and a new transport takes its
+ * place. It keeps aula's ICE credentials, which the answered offer carried.
+ * The live sections go back to OFFERED: the answer decides again which of
+ * them get a consumer, on the new transport. */
+static void replace_receive_transport(aula_media_peer *peer)
+{
+    AULA_LOG_INFO("media", "new receive connection", "participant=%s transport=%llu",
+                  aula_participant_id(peer->p), (unsigned long long)peer->recv_transport);
+    close_receive(peer);
+    for (size_t i = 0; i < peer->n_slots; i++)
+        if (peer->slots[i].state == AULA_SLOT_ACTIVE)
+            peer->slots[i].state = AULA_SLOT_OFFERED;
+    peer->recv_transport = new_id(peer->ms);
+}
+
+static void create_receive_transport(aula_media_peer *peer, const aula_sdp_fingerprint *fp,
+                                     const char *ufrag)
 {
     aula_media_msg m;
     memset(&m, 0, sizeof m);
@@ -690,6 +730,9 @@ static void create_receive_transport(aula_media_peer *peer, const aula_sdp_finge
     fingerprint_text(fp, tc->remote_fingerprint, sizeof tc->remote_fingerprint);
     send_msg(peer, &m);
     peer->recv_created = 1;
+    snprintf(peer->recv_remote_ufrag, sizeof peer->recv_remote_ufrag, "%s", ufrag);
+    peer->recv_remote_fp = *fp;
+    peer->recv_remote_fp.alg = NULL; /* points into the answer */
 }
 
 static void send_preferred(aula_media_peer *peer, const aula_media_slot *sl)
@@ -739,8 +782,11 @@ json_t *aula_media_answer(aula_media_peer *peer, json_t *params, aula_rpc_error 
         aula_sdp_free(ans);
         return aula_rpc_fail(err, AULA_RPC_INVALID_PARAMS, "sdp: %s", why);
     }
+    const char *ufrag = answer_ufrag(ans);
+    if (fp && peer->recv_created && !same_receive_connection(peer, ufrag, fp))
+        replace_receive_transport(peer);
     if (fp && !peer->recv_created)
-        create_receive_transport(peer, fp);
+        create_receive_transport(peer, fp, ufrag);
     for (size_t i = 0; i < peer->n_slots; i++) {
         aula_media_slot *sl = &peer->slots[i];
         int accepted = ans->media[i].port != 0 && ans->media[i].dir != AULA_SDP_INACTIVE;

@@ -143,9 +143,10 @@ static aula_sdp *parse_result_sdp(json_t *res)
     return sdp;
 }
 
-/* An answer a browser would give to offer: every live section recvonly,
- * rejected ones port 0, setup:active. */
-static json_t *browser_answer(const aula_sdp *offer)
+/* An answer a browser's peer connection (ICE ufrag, every byte of its
+ * certificate's fingerprint fp_byte) would give to offer: every live section
+ * recvonly, rejected ones port 0, setup:active. */
+static json_t *answer_from(const aula_sdp *offer, const char *ufrag, uint8_t fp_byte)
 {
     aula_sdp_out_media media[AULA_SDP_MAX_MEDIA];
     memset(media, 0, sizeof media);
@@ -159,10 +160,10 @@ static json_t *browser_answer(const aula_sdp *offer)
                                         .n_codecs = m->n_codecs};
     }
     aula_sdp_fingerprint fp = {.alg = "sha-256", .len = 32};
-    memset(fp.bytes, 0xab, 32);
+    memset(fp.bytes, fp_byte, 32);
     aula_sdp_out d = {.session_id = 1,
                       .session_version = 1,
-                      .ice_ufrag = "brws",
+                      .ice_ufrag = ufrag,
                       .ice_pwd = "browserpasswordbrowserpw",
                       .fingerprint = fp,
                       .setup = AULA_SDP_SETUP_ACTIVE,
@@ -175,6 +176,11 @@ static json_t *browser_answer(const aula_sdp *offer)
     json_t *p = json_pack("{s:s}", "sdp", b.data);
     aula_buf_deinit(&b);
     return p;
+}
+
+static json_t *browser_answer(const aula_sdp *offer)
+{
+    return answer_from(offer, "brws", 0xab);
 }
 
 static void publish_answer_follows_the_offer(void **state)
@@ -626,6 +632,130 @@ static void restart_rebinds_producers(void **state)
     aula_participant_leave(pb, 2);
 }
 
+/* The position of the first message of type after start with target or
+ * transport id id, or -1. */
+static long find_id_from(const fixture *f, size_t start, aula_media_msg_type type, uint64_t id)
+{
+    for (size_t i = start; i < f->n_sent; i++) {
+        const aula_media_msg *m = &f->sent[i];
+        uint64_t got = type == AULA_MEDIA_TRANSPORT_CREATE ? m->u.transport_create.transport_id
+                       : type == AULA_MEDIA_CONSUMER_ADD   ? m->u.consumer_add.transport_id
+                                                           : m->u.target.id;
+        if (m->type == type && got == id)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Bartek's page restarts its media on the same WebSocket (a network change
+ * left its peer connections failed): a new receive peer connection answers
+ * the next offer with its own ICE ufrag and DTLS fingerprint. The old
+ * receive transport (connected, or dead, to the closed connection) and its
+ * consumers close, and a new transport with aula's same ICE credentials (the
+ * offer carried them) gets a consumer per accepted section. A second answer
+ * from that same connection changes nothing. */
+static void new_receive_connection_gets_a_new_transport(void **state)
+{
+    fixture *f = *state;
+    inbox a = {0}, b = {0};
+    aula_participant *pa = NULL, *pb = NULL;
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Ala", &sink, &a, 1, &pa), 0);
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Bartek", &sink, &b, 1, &pb), 0);
+    aula_media_peer *ma = aula_media_peer_create(f->ms, pa);
+    aula_media_peer *mb = aula_media_peer_create(f->ms, pb);
+    aula_rpc_error err = {0};
+    json_t *params = sdp_params("chrome_av_sendonly.sdp");
+    json_decref(aula_media_publish(ma, params, &err));
+    json_decref(params);
+
+    json_t *res = aula_media_subscribe(mb, NULL, &err);
+    aula_sdp *offer = parse_result_sdp(res);
+    json_decref(res);
+    size_t before = f->n_sent;
+    json_t *ans = browser_answer(offer);
+    json_decref(aula_media_answer(mb, ans, &err));
+    json_decref(ans);
+    const aula_media_transport_create old = f->sent[before].u.transport_create;
+    assert_int_equal(f->sent[before].type, AULA_MEDIA_TRANSPORT_CREATE);
+    assert_string_equal(old.ufrag, offer->media[0].ice_ufrag);
+    uint64_t old_consumers[2];
+    size_t n_old = 0;
+    for (size_t i = before; i < f->n_sent; i++)
+        if (f->sent[i].type == AULA_MEDIA_CONSUMER_ADD)
+            old_consumers[n_old++] = f->sent[i].u.consumer_add.consumer_id;
+    assert_int_equal(n_old, 2);
+    aula_sdp_free(offer);
+
+    /* The page's new session: media.subscribe, then the new connection's
+     * answer. */
+    res = aula_media_subscribe(mb, NULL, &err);
+    offer = parse_result_sdp(res);
+    json_decref(res);
+    assert_int_equal(offer->n_media, 2);
+    assert_int_not_equal(offer->media[0].port, 0);
+    assert_int_not_equal(offer->media[1].port, 0);
+    before = f->n_sent;
+    ans = answer_from(offer, "nEw1", 0xcd);
+    res = aula_media_answer(mb, ans, &err);
+    assert_non_null(res);
+    json_decref(res);
+    json_decref(ans);
+
+    long closed = find_id_from(f, before, AULA_MEDIA_TRANSPORT_CLOSE, old.transport_id);
+    assert_true(closed >= 0);
+    for (size_t k = 0; k < n_old; k++)
+        assert_true(find_id_from(f, before, AULA_MEDIA_CONSUMER_CLOSE, old_consumers[k]) >= 0);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_TRANSPORT_CREATE), 1);
+    const aula_media_msg *cm = NULL;
+    long created = -1;
+    for (size_t i = before; i < f->n_sent && !cm; i++)
+        if (f->sent[i].type == AULA_MEDIA_TRANSPORT_CREATE) {
+            cm = &f->sent[i];
+            created = (long)i;
+        }
+    const aula_media_transport_create *tc = &cm->u.transport_create;
+    /* Closed before the new one is made: the worker finds transports by
+     * ufrag, and both have aula's ufrag from the offer. */
+    assert_true(closed < created);
+    assert_true(tc->transport_id != old.transport_id);
+    assert_int_equal(tc->direction, AULA_MEDIA_RECEIVE);
+    assert_string_equal(tc->ufrag, old.ufrag);
+    assert_string_equal(tc->ufrag, offer->media[0].ice_ufrag);
+    assert_string_equal(tc->pwd, old.pwd);
+    assert_true(strncmp(tc->remote_fingerprint, "CD:CD:CD", 8) == 0);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_CONSUMER_ADD), 2);
+    for (size_t i = (size_t)created; i < f->n_sent; i++)
+        if (f->sent[i].type == AULA_MEDIA_CONSUMER_ADD) {
+            const aula_media_consumer_add *ca = &f->sent[i].u.consumer_add;
+            assert_true(ca->transport_id == tc->transport_id);
+            assert_true(ca->consumer_id != old_consumers[0] && ca->consumer_id != old_consumers[1]);
+        }
+    /* The new connection decodes video only from a keyframe. */
+    assert_int_equal(count_from(f, before, AULA_MEDIA_KEYFRAME_REQUEST), 1);
+    aula_sdp_free(offer);
+
+    /* The same connection answers the next offer: nothing to redo. */
+    res = aula_media_subscribe(mb, NULL, &err);
+    offer = parse_result_sdp(res);
+    json_decref(res);
+    before = f->n_sent;
+    ans = answer_from(offer, "nEw1", 0xcd);
+    json_decref(aula_media_answer(mb, ans, &err));
+    json_decref(ans);
+    aula_sdp_free(offer);
+    assert_int_equal(f->n_sent, before);
+
+    /* Leaving closes the new transport and its consumers, once. */
+    before = f->n_sent;
+    aula_media_peer_destroy(mb);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_CONSUMER_CLOSE), 2);
+    assert_int_equal(count_from(f, before, AULA_MEDIA_TRANSPORT_CLOSE), 1);
+    assert_true(find_id_from(f, before, AULA_MEDIA_TRANSPORT_CLOSE, tc->transport_id) >= 0);
+    aula_media_peer_destroy(ma);
+    aula_participant_leave(pa, 2);
+    aula_participant_leave(pb, 2);
+}
+
 /* The last PRODUCER_PAUSE sent for producer id: 1 paused, 0 resumed, -1
  * none. */
 static int last_pause(const fixture *f, uint64_t id)
@@ -722,6 +852,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(h264_when_vp8_is_not_offered, setup, teardown),
         cmocka_unit_test_setup_teardown(restart_rebinds_producers, setup, teardown),
         cmocka_unit_test_setup_teardown(host_mute_pauses_and_holds, setup, teardown),
+        cmocka_unit_test_setup_teardown(new_receive_connection_gets_a_new_transport, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
