@@ -7,6 +7,7 @@
 // room for an attendee and a host.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAula, repoRoot } from '../lib/server.mjs';
 import { newPerson, axeAudit, screenshot } from '../lib/browser.mjs';
@@ -229,4 +230,43 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   await late.page.getByRole('heading', { name: 'Privacy notice' }).waitFor();
   await noViolations(late.page, 'privacy notice');
   for (const p of [h, ola, late]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors`);
+});
+
+test('end page: the personal link, opened in a fresh browser after the event, lists and downloads its files', async () => {
+  // A one-minute event that started 50 s ago: registration and the upload
+  // happen while it runs, the link is opened once it is over.
+  const started = Date.now() - 50000;
+  const { h, ev } = await hostWithEvent({
+    title: 'Short talk', starts: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'), time_zone: 'UTC',
+    duration_min: 1, type: 'webinar', access: 'registration',
+  });
+  const reg = await h.context.request.post(`${aula.url}/api/v1/events/${ev.id}/register`, {
+    data: { name: 'Ola', email: 'ola.end@example.org', consent: true },
+  });
+  assert.equal(reg.status(), 201, await reg.text());
+  const personal = (await reg.json()).personal_url;
+  const join = await h.context.request.post(`${aula.url}/api/v1/events/${ev.id}/join`, {
+    data: { host_key: ev.host_key, name: 'Hania' },
+  });
+  assert.equal(join.status(), 200, await join.text());
+  const pdf = readFileSync(path.join(repoRoot, 'fuzz', 'corpus', 'sniff', 'pdf'));
+  const up = await h.context.request.post(`${aula.url}/api/v1/rooms/${ev.room}/files`, {
+    data: pdf,
+    headers: { Authorization: `Bearer ${(await join.json()).token}`, 'Content-Type': 'application/pdf', 'X-File-Name': 'Slides.pdf' },
+  });
+  assert.equal(up.status(), 201, await up.text());
+  const wait = started + 60000 + 500 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+
+  // A new browser context: no sessionStorage, no token of the room.
+  const ola = await person('Ola', { acceptDownloads: true });
+  await ola.page.goto(new URL(personal, aula.url).href);
+  await ola.page.getByTestId('event-ended').waitFor();
+  const file = ola.page.getByTestId('ended-file').filter({ hasText: 'Slides.pdf' });
+  await file.waitFor();
+  const [download] = await Promise.all([ola.page.waitForEvent('download'), file.click()]);
+  assert.equal(download.suggestedFilename(), 'Slides.pdf');
+  assert.deepEqual(readFileSync(await download.path()), pdf, 'the uploaded bytes from the end page');
+  await noViolations(ola.page, 'the end page with files');
+  assert.deepEqual(ola.pageErrors, []);
 });

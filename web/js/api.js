@@ -19,8 +19,8 @@ export function errorText(body) {
   return String(body.error.message ?? '');
 }
 
-export async function api(method, path, data, { token } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function api(method, path, data, { token, headers: extra } = {}) {
+  const headers = { Accept: 'application/json', ...(extra || {}) };
   if (data !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   if (token) headers.Authorization = `Bearer ${token}`;

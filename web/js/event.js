@@ -266,18 +266,26 @@ async function showEnded() {
   clearInterval(tick);
   clearTimeout(retryTimer);
   show('ended');
-  // The files of the room, while this tab still holds a token of it.
+  // The event's files (GET /api/v1/events/{id}/files): with the personal
+  // key or the password this tab knows, for anyone when the event is open,
+  // and otherwise with a token of the room while this tab still holds a
+  // live one, or the host's session (the server decides).
   const kept = loadCred(eventId);
-  const room = kept.room;
-  if (!room) return;
-  let token = kept.token || '';
-  try {
-    token = JSON.parse(sessionStorage.getItem(`aula.session.${room}`) || '{}').token || token;
-  } catch {
-    /* the kept one */
+  const auth = {};
+  const key = cred.key || kept.key;
+  const password = cred.password || kept.password;
+  if (key) auth['X-Event-Key'] = key;
+  else if (password && ev.access === 'password') auth['X-Event-Password'] = password;
+  else if (ev.access !== 'open') {
+    let token = kept.token || '';
+    try {
+      token = JSON.parse(sessionStorage.getItem(`aula.session.${kept.room}`) || '{}').token || token;
+    } catch {
+      /* the kept one */
+    }
+    if (token) auth.Authorization = `Bearer ${token}`;
   }
-  if (!token) return;
-  const res = await api('GET', `/api/v1/rooms/${encodeURIComponent(room)}/files`, undefined, { token });
+  const res = await api('GET', `/api/v1/events/${encodeURIComponent(eventId)}/files`, undefined, { headers: auth });
   if (res.status !== 200 || !res.body || !Array.isArray(res.body.files) || !res.body.files.length) return;
   const list = $('ended-files-list');
   list.replaceChildren();
@@ -287,7 +295,7 @@ async function showEnded() {
     btn.className = 'btn';
     btn.dataset.testid = 'ended-file';
     btn.textContent = `${f.name} (${fileSize(f.size)})`;
-    btn.addEventListener('click', () => downloadFile(f, token));
+    btn.addEventListener('click', () => downloadFile(f, auth));
     const li = document.createElement('li');
     li.append(btn);
     list.append(li);

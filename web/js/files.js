@@ -18,12 +18,14 @@ export function fileSize(bytes) {
   return fmt(n / (1024 * 1024), 'MB');
 }
 
-// Downloads f ({ name, url }) with token in the Authorization header.
-// Resolves true when the browser got the bytes.
-export async function downloadFile(f, token) {
+// Downloads f ({ name, url }) with token in the Authorization header, or
+// with the given headers when auth is an object (the event routes' key or
+// password). Resolves true when the browser got the bytes.
+export async function downloadFile(f, auth) {
+  const headers = typeof auth === 'string' ? { Authorization: `Bearer ${auth}` } : auth || {};
   let res;
   try {
-    res = await fetch(f.url, { headers: { Authorization: `Bearer ${token}` }, credentials: 'same-origin' });
+    res = await fetch(f.url, { headers, credentials: 'same-origin' });
   } catch {
     return false;
   }
