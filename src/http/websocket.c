@@ -416,6 +416,16 @@ void aula_ws_drain(aula_ws *ws, aula_buf *out)
 {
     if (ws->out.len == 0)
         return;
+    if (out->len == 0) {
+        /* Hand the bytes over instead of copying them: the session keeps
+         * the caller's empty buffer, so a burst (a room snapshot to a
+         * joining viewer) leaves no large buffer behind here. */
+        aula_buf t = *out;
+        *out = ws->out;
+        ws->out = t;
+        aula_buf_reset(&ws->out);
+        return;
+    }
     aula_buf_append(out, ws->out.data, ws->out.len);
     aula_buf_reset(&ws->out);
 }

@@ -68,7 +68,8 @@ int aula_ws_ping(aula_ws *ws);
 /* Starts the close handshake with code and a short reason (<= 123 bytes). */
 int aula_ws_close(aula_ws *ws, uint16_t code, const char *reason);
 
-/* Appends every byte ready to be written to out. */
+/* Appends every byte ready to be written to out (when out is empty, by
+ * exchanging buffers with it rather than copying). */
 void aula_ws_drain(aula_ws *ws, aula_buf *out);
 
 /* True once the close handshake is complete (or failed) and everything

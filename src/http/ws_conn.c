@@ -14,6 +14,8 @@
 /* After a close starts, how long the peer has to answer it before the
  * socket is closed anyway (RFC 6455 section 7.1.1 leaves this to us). */
 #define CLOSE_GRACE_MS 2000
+/* Scratch kept between writes; larger bursts free theirs after writing. */
+#define OUT_KEEP_BYTES 4096
 
 /* Lifetime. The conn is freed in exactly one place: the close callback of
  * its timer, which libuv runs from the loop, never from inside one of our
@@ -103,7 +105,12 @@ static void flush(aula_ws_conn *c)
     aula_ws_drain(c->ws, &c->out);
     if (c->out.len && c->http && !c->transport_closing)
         (void)aula_http_conn_write(c->http, c->out.data, c->out.len);
-    aula_buf_reset(&c->out);
+    /* The write copied the bytes. A connection lives long and mostly
+     * idles: keep a small scratch buffer, not the largest burst's. */
+    if (c->out.cap > OUT_KEEP_BYTES)
+        aula_buf_deinit(&c->out);
+    else
+        aula_buf_reset(&c->out);
     if (!c->http || c->transport_closing)
         return;
     if (aula_ws_finished(c->ws)) {
