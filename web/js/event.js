@@ -268,24 +268,29 @@ async function showEnded() {
   show('ended');
   // The event's files (GET /api/v1/events/{id}/files): with the personal
   // key or the password this tab knows, for anyone when the event is open,
-  // and otherwise with a token of the room while this tab still holds a
-  // live one, or the host's session (the server decides).
+  // or the host's session (the server decides). Those open once the event
+  // has started; a room that ran earlier (the doors open 15 minutes before)
+  // still has a live token in this tab, which works then too.
   const kept = loadCred(eventId);
-  const auth = {};
+  const tries = [];
   const key = cred.key || kept.key;
   const password = cred.password || kept.password;
-  if (key) auth['X-Event-Key'] = key;
-  else if (password && ev.access === 'password') auth['X-Event-Password'] = password;
-  else if (ev.access !== 'open') {
-    let token = kept.token || '';
-    try {
-      token = JSON.parse(sessionStorage.getItem(`aula.session.${kept.room}`) || '{}').token || token;
-    } catch {
-      /* the kept one */
-    }
-    if (token) auth.Authorization = `Bearer ${token}`;
+  if (key) tries.push({ 'X-Event-Key': key });
+  else if (password && ev.access === 'password') tries.push({ 'X-Event-Password': password });
+  else tries.push({});
+  let token = kept.token || '';
+  try {
+    token = JSON.parse(sessionStorage.getItem(`aula.session.${kept.room}`) || '{}').token || token;
+  } catch {
+    /* the kept one */
   }
-  const res = await api('GET', `/api/v1/events/${encodeURIComponent(eventId)}/files`, undefined, { headers: auth });
+  if (token) tries.push({ Authorization: `Bearer ${token}` });
+  let res = null;
+  let auth = {};
+  for (auth of tries) {
+    res = await api('GET', `/api/v1/events/${encodeURIComponent(eventId)}/files`, undefined, { headers: auth });
+    if (res.status === 200) break;
+  }
   if (res.status !== 200 || !res.body || !Array.isArray(res.body.files) || !res.body.files.length) return;
   const list = $('ended-files-list');
   list.replaceChildren();
