@@ -241,7 +241,7 @@ int aula_router_producer_rebind(aula_router *r, const aula_media_producer_add *a
     for (consumer *c = p->consumers; c; c = c->next) {
         c->resync = true;
         c->ts_rebase = true;
-        c->sim.current = -1; /* simulcast: waits for a keyframe of its target */
+        aula_sim_consumer_restart(&c->sim); /* simulcast: layer 0, at its keyframe */
     }
     request_keyframe(p, ~0u, now_ms);
     return 0;

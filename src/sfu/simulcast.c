@@ -203,6 +203,13 @@ void aula_sim_consumer_init(aula_sim_consumer *c, size_t n_layers, uint32_t cloc
     c->clock_rate = clock_rate ? clock_rate : 90000;
 }
 
+void aula_sim_consumer_restart(aula_sim_consumer *c)
+{
+    c->current = -1;
+    c->target = 0;
+    c->clean_since_ms = 0;
+}
+
 aula_sim_verdict aula_sim_consumer_on_packet(aula_sim_consumer *c, int layer_idx, bool keyframe)
 {
     if (layer_idx == c->target && layer_idx != c->current && keyframe) {

@@ -87,6 +87,13 @@ typedef struct aula_sim_consumer {
 
 void aula_sim_consumer_init(aula_sim_consumer *c, size_t n_layers, uint32_t clock_rate);
 
+/* The publisher restarted (PRODUCER_REBIND): its layers start again, and
+ * a new peer connection sends its higher layers only once its bandwidth
+ * estimate has grown, so the viewer's old layer may not come for a while.
+ * It starts over at layer 0 (at its next keyframe, as a new viewer does),
+ * keeping its preferred layer and the continuity of its timestamps. */
+void aula_sim_consumer_restart(aula_sim_consumer *c);
+
 typedef enum aula_sim_verdict {
     AULA_SIM_DROP,    /* not the viewer's layer (or a switch waits for a keyframe) */
     AULA_SIM_FORWARD, /* the current layer */

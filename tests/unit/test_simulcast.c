@@ -113,10 +113,11 @@ static uint32_t last_ts;
  * Every packet the viewer gets must continue its stream; returns the layer
  * of the last one (-1: none). In the frame where a switch happens the old
  * layer's packet may come before the new layer's keyframe. */
-static int send_frame(aula_media_engine *e, peer *pub, peer *view, unsigned n, unsigned key)
+static int send_layers(aula_media_engine *e, peer *pub, peer *view, unsigned n, unsigned key,
+                       int n_layers)
 {
     uint8_t pkt[DGRAM_CAP];
-    for (int l = 0; l < 3; l++) {
+    for (int l = 0; l < n_layers; l++) {
         size_t len = make_sim(pkt, l, n, key & (1u << l));
         assert_int_equal(peer_send(e, pub, pkt, len, false), AULA_DROP_NONE);
     }
@@ -135,6 +136,11 @@ static int send_frame(aula_media_engine *e, peer *pub, peer *view, unsigned n, u
         layer = pkt[h.payload_offset + 2];
     }
     return layer;
+}
+
+static int send_frame(aula_media_engine *e, peer *pub, peer *view, unsigned n, unsigned key)
+{
+    return send_layers(e, pub, view, n, key, 3);
 }
 
 static void viewer_rr(aula_media_engine *e, peer *view, uint8_t fraction_lost)
@@ -293,6 +299,86 @@ static void layers_switch(void **state)
     (void)expect_forwarded;
 }
 
+/* A viewer on layer 1 when its publisher restarts: the new peer connection
+ * sends only layer 0 at first (its bandwidth estimate starts low). The
+ * viewer starts over at layer 0 at its first keyframe instead of waiting
+ * for a layer 1 that does not come, and its stream goes on. */
+static void restart_starts_over_at_layer_0(void **state)
+{
+    (void)state;
+    reset();
+    aula_media_engine *e = aula_media_engine_create(identity, &engine_cb, NULL);
+    aula_media_engine_set_timeouts(e, 600000, 600000);
+    peer pub, view, pub2;
+    peer_init(&pub, 1, 40001, "pubufrag");
+    peer_init(&view, 2, 40002, "viewufrag");
+    peer_init(&pub2, 3, 40003, "pub2ufrag");
+    connect_publisher(e, &pub);
+    peer_connect(e, &view, AULA_MEDIA_RECEIVE);
+    aula_media_producer_add pa = {.producer_id = 10,
+                                  .transport_id = 1,
+                                  .kind = AULA_MEDIA_VIDEO,
+                                  .payload_type = 96,
+                                  .clock_rate = 90000,
+                                  .n_layers = 3};
+    for (int l = 0; l < 3; l++) {
+        snprintf(pa.layers[l].rid, sizeof pa.layers[l].rid, "%s", rids[l]);
+        pa.layers[l].spatial = (uint8_t)l;
+    }
+    producer_add(e, &pa);
+    consumer_add(e, &(aula_media_consumer_add){.consumer_id = 20,
+                                               .transport_id = 2,
+                                               .producer_id = 10,
+                                               .ssrc = VIEW_SSRC,
+                                               .payload_type = 100});
+    drain_publisher(&pub);
+    unsigned n = 0;
+    last_seq = (uint16_t)(seq0[0] - 1);
+    last_ts = ts0[0] - 1;
+    step(e, &pub, &view, n++, 7, 0);
+    for (int i = 0; i < 3; i++) {
+        viewer_rr(e, &view, 0);
+        now += 1000;
+        run_timers(e);
+        step(e, &pub, &view, n++, 0, 0);
+    }
+    now += 33;
+    step(e, &pub, &view, n++, 2, 1);
+
+    connect_publisher(e, &pub2);
+    aula_media_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AULA_MEDIA_PRODUCER_REBIND;
+    m.u.producer_rebind = pa;
+    m.u.producer_rebind.transport_id = 3;
+    aula_media_engine_handle_msg(e, now, &m);
+    send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 1, 0);
+    now += 1000;
+    assert_int_equal(send_layers(e, &pub2, &view, 0, 0, 1), -1);
+    now += 33;
+    assert_int_equal(send_layers(e, &pub2, &view, 1, 1, 1), 0);
+    assert_int_equal(send_layers(e, &pub2, &view, 2, 0, 1), 0);
+    /* Once layer 1 flows again, clean reports bring the viewer back up. */
+    memset(plis, 0, sizeof plis);
+    for (int i = 0; i < 3; i++) {
+        viewer_rr(e, &view, 0);
+        now += 1000;
+        run_timers(e);
+        assert_int_equal(send_layers(e, &pub2, &view, 3 + (unsigned)i, 0, 2), 0);
+    }
+    assert_true(plis[2] >= 1);
+    now += 33;
+    assert_int_equal(send_layers(e, &pub2, &view, 6, 2, 2), 1);
+
+    send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 3, 0);
+    send_cmd(e, AULA_MEDIA_TRANSPORT_CLOSE, 2, 0);
+    assert_int_equal(aula_media_engine_transport_count(e), 0);
+    aula_media_engine_destroy(e);
+    peer_free(&pub);
+    peer_free(&pub2);
+    peer_free(&view);
+}
+
 /* RFC 7741 section 4.2: the descriptor's optional fields are skipped
  * before the P bit is read; only a partition start can be a keyframe. */
 static void vp8_keyframe_detection(void **state)
@@ -367,6 +453,7 @@ int main(void)
         cmocka_unit_test(vp8_keyframe_detection),
         cmocka_unit_test(h264_keyframe_detection),
         cmocka_unit_test(layers_switch),
+        cmocka_unit_test(restart_starts_over_at_layer_0),
     };
     return cmocka_run_group_tests(tests, peer_group_setup, peer_group_teardown);
 }
