@@ -10,6 +10,7 @@
 //     onStream: (participantId, stream) => …,   // a remote person's media
 //     onState: ({ participant, audio, video }) => …,
 //     onFailed: (reason) => …,
+//     onConnected: () => …,                     // a connection became 'connected'
 //   });
 //   await media.start();
 //   media.setMic(false); media.setCamera(false); media.close();
@@ -89,12 +90,13 @@ export async function listDevices() {
 const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
 
 export class MediaSession {
-  constructor(rpc, stream, { onStream, onState, onFailed } = {}) {
+  constructor(rpc, stream, { onStream, onState, onFailed, onConnected } = {}) {
     this.rpc = rpc;
     this.stream = stream;
     this.onStream = onStream || (() => {});
     this.onState = onState || (() => {});
     this.onFailed = onFailed || (() => {});
+    this.onConnected = onConnected || (() => {});
     this.pub = null;
     this.recv = null;
     this.senders = new Map(); // kind -> RTCRtpSender
@@ -119,7 +121,10 @@ export class MediaSession {
     if (!this.pub) {
       this.pub = new RTCPeerConnection(PC_CONFIG);
       const pc = this.pub;
-      watch(pc, () => !this.closed && this.pub === pc && this.onFailed('publish'));
+      watch(pc, {
+        failed: () => !this.closed && this.pub === pc && this.onFailed('publish'),
+        connected: () => !this.closed && this.onConnected(),
+      });
     }
     return this.pub;
   }
@@ -195,7 +200,10 @@ export class MediaSession {
         const stream = ev.streams[0];
         if (stream) this.onStream(stream.id, stream);
       };
-      watch(pc, () => !this.closed && this.onFailed('receive'));
+      watch(pc, {
+        failed: () => !this.closed && this.onFailed('receive'),
+        connected: () => !this.closed && this.onConnected(),
+      });
     }
     await this.recv.setRemoteDescription({ type: 'offer', sdp: res.sdp });
     await this.recv.setLocalDescription(await this.recv.createAnswer());
@@ -283,6 +291,12 @@ export class MediaSession {
     return [this.pub, this.recv].some((pc) => pc && pc.connectionState === 'failed');
   }
 
+  // Whether every connection made so far is 'connected' (true when there
+  // is none: nothing to send and nothing to receive).
+  isConnected() {
+    return [this.pub, this.recv].every((pc) => !pc || pc.connectionState === 'connected');
+  }
+
   sharingScreen() {
     return !!this.screenTr;
   }
@@ -298,9 +312,10 @@ export class MediaSession {
   }
 }
 
-function watch(pc, failed) {
+function watch(pc, { failed, connected }) {
   pc.addEventListener('connectionstatechange', () => {
     if (pc.connectionState === 'failed') failed();
+    if (pc.connectionState === 'connected') connected();
   });
 }
 

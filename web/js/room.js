@@ -542,6 +542,7 @@ async function startMedia(rpc) {
   for (const x of state.local ? state.local.getTracks() : []) {
     x.enabled = x.kind === 'audio' ? state.micOn : state.camOn;
   }
+  let started = false; // media.start() resolved
   const media = new MediaSession(rpc, mayPublish() ? state.local : null, { // EVWEB: mayPublish
     onStream: (id, stream) => {
       if (state.media !== media) return;
@@ -574,13 +575,19 @@ async function startMedia(rpc) {
         startMedia(rpc);
       }, 3000);
     },
+    // Back after a restart: the message goes once the new connections are
+    // really up, not when signaling is done.
+    onConnected: () => {
+      if (state.media === media && started && media.isConnected()) mediaRecovered();
+    },
   });
   state.media = media;
   renderAll();
   try {
     await media.start();
     if (state.local && !state.camOn) await media.setCamera(false);
-    if (el.mediaStatus.dataset.i18nDyn === 'mediaReconnecting') setMediaStatus(null);
+    started = true;
+    if (state.media === media && media.isConnected()) mediaRecovered();
   } catch (e) {
     if (state.media !== media) return;
     console.warn('media: could not start:', e);
@@ -603,7 +610,13 @@ function closeMedia({ keepLocal }) {
   updateMediaButtons();
 }
 
+// Clears "connecting it again…" (and only that message).
+function mediaRecovered() {
+  if (state.mediaStatusKey === 'mediaReconnecting') setMediaStatus(null);
+}
+
 function setMediaStatus(key, detail) {
+  state.mediaStatusKey = key || null;
   el.mediaStatus.classList.toggle('error', !!key);
   if (!key) tr(el.mediaStatus, null);
   else showError(el.mediaStatus, key, detail);

@@ -36,6 +36,7 @@ export const state = {
   localProblem: null, // null | 'denied' | 'nodevice' | 'failed'
   devices: { audio: '', video: '' }, // chosen device ids ('' = default)
   media: null, // the MediaSession of the current connection
+  mediaStatusKey: null, // the i18n key the media status line shows, or null
   streams: new Map(), // stream id -> remote MediaStream
   mediaStates: new Map(), // participant id -> { audio, video, screen, screenStream }
   screen: null, // this tab's screen share track, or null
