@@ -25,12 +25,14 @@ _Static_assert(AULA_SRTP_MAX_KEY_LEN + AULA_SRTP_MAX_SALT_LEN <= SRTP_MAX_KEY_LE
  * video bursts reorder more than that). */
 #define REPLAY_WINDOW 1024
 
+/* A GCM transport uses OpenSSL both ways (srtp_gcm.h) and no libsrtp2
+ * session: those cost about 35 KiB per transport through NSS. */
 struct aula_srtp {
     aula_srtp_profile profile;
-    srtp_t inbound;  /* owned: unprotects what the peer sends */
-    srtp_t outbound; /* owned: protects what we send (RTCP only with GCM) */
-    /* owned, GCM only: outbound RTP, the hot path (see srtp_gcm.h) */
-    aula__srtp_gcm_tx *fast_tx;
+    srtp_t inbound;            /* owned, AES_CM only: unprotects what the peer sends */
+    srtp_t outbound;           /* owned, AES_CM only: protects what we send */
+    aula__srtp_gcm_tx *gcm_tx; /* owned, GCM only */
+    aula__srtp_gcm_rx *gcm_rx; /* owned, GCM only */
 };
 
 /* libsrtp2 keeps a process-wide registry of cipher and auth types (its
@@ -140,11 +142,15 @@ int aula_srtp_create(aula_srtp_profile profile, const aula_srtp_keys *keys, aula
 
     aula_srtp *s = aula_calloc(1, sizeof *s);
     s->profile = profile;
-    err = make_session(profile, ssrc_any_inbound, remote, &s->inbound);
-    if (!err)
-        err = make_session(profile, ssrc_any_outbound, local, &s->outbound);
-    if (!err && profile == AULA_SRTP_AEAD_AES_128_GCM)
-        err = aula__srtp_gcm_tx_create(local, local + key_len, &s->fast_tx);
+    if (profile == AULA_SRTP_AEAD_AES_128_GCM) {
+        err = aula__srtp_gcm_rx_create(remote, remote + key_len, &s->gcm_rx);
+        if (!err)
+            err = aula__srtp_gcm_tx_create(local, local + key_len, &s->gcm_tx);
+    } else {
+        err = make_session(profile, ssrc_any_inbound, remote, &s->inbound);
+        if (!err)
+            err = make_session(profile, ssrc_any_outbound, local, &s->outbound);
+    }
     OPENSSL_cleanse(local, sizeof local);
     OPENSSL_cleanse(remote, sizeof remote);
     if (err) {
@@ -163,7 +169,8 @@ void aula_srtp_destroy(aula_srtp *s)
         srtp_dealloc(s->inbound);
     if (s->outbound)
         srtp_dealloc(s->outbound);
-    aula__srtp_gcm_tx_destroy(s->fast_tx);
+    aula__srtp_gcm_tx_destroy(s->gcm_tx);
+    aula__srtp_gcm_rx_destroy(s->gcm_rx);
     aula_free(s);
 }
 
@@ -214,8 +221,8 @@ int aula_srtp_protect_rtp(aula_srtp *s, uint8_t *buf, size_t *len, size_t cap)
     int err = check_protect_args(len, cap, RTP_MIN_LEN);
     if (err)
         return err;
-    if (s->fast_tx)
-        return aula__srtp_gcm_tx_protect(s->fast_tx, buf, len);
+    if (s->gcm_tx)
+        return aula__srtp_gcm_tx_protect(s->gcm_tx, buf, len);
     int n = (int)*len;
     err = map_protect(srtp_protect(s->outbound, buf, &n));
     if (!err)
@@ -228,6 +235,8 @@ int aula_srtp_protect_rtcp(aula_srtp *s, uint8_t *buf, size_t *len, size_t cap)
     int err = check_protect_args(len, cap, RTCP_MIN_LEN);
     if (err)
         return err;
+    if (s->gcm_tx)
+        return aula__srtp_gcm_tx_protect_rtcp(s->gcm_tx, buf, len);
     int n = (int)*len;
     err = map_protect(srtp_protect_rtcp(s->outbound, buf, &n));
     if (!err)
@@ -239,6 +248,8 @@ int aula_srtp_unprotect_rtp(aula_srtp *s, uint8_t *buf, size_t *len)
 {
     if (*len < RTP_MIN_LEN || *len > INT_MAX / 2)
         return AULA_EPROTO;
+    if (s->gcm_rx)
+        return aula__srtp_gcm_rx_unprotect(s->gcm_rx, buf, len);
     int n = (int)*len;
     int err = map_unprotect(srtp_unprotect(s->inbound, buf, &n));
     if (!err)
@@ -250,6 +261,8 @@ int aula_srtp_unprotect_rtcp(aula_srtp *s, uint8_t *buf, size_t *len)
 {
     if (*len < RTCP_MIN_LEN || *len > INT_MAX / 2)
         return AULA_EPROTO;
+    if (s->gcm_rx)
+        return aula__srtp_gcm_rx_unprotect_rtcp(s->gcm_rx, buf, len);
     int n = (int)*len;
     int err = map_unprotect(srtp_unprotect_rtcp(s->inbound, buf, &n));
     if (!err)

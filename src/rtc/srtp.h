@@ -1,4 +1,5 @@
-/* SRTP and SRTCP contexts (RFC 3711, AEAD GCM: RFC 7714) over libsrtp2.
+/* SRTP and SRTCP contexts (RFC 3711, AEAD GCM: RFC 7714): AES_CM through
+ * libsrtp2, AEAD_AES_128_GCM through OpenSSL (srtp_gcm.h).
  *
  * A transport holds one aula_srtp: an inbound session that unprotects what
  * the peer sends and an outbound session that protects what we send, both

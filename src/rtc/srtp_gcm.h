@@ -4,10 +4,13 @@
  * hottest function. Debian's libsrtp2 does AES-GCM through NSS's PKCS #11
  * layer (a session lock and a context allocation around every call); doing
  * the same arithmetic with one preset EVP context per transport costs a
- * fraction of that and a few hundred bytes instead of tens of kilobytes.
- * Only outbound RTP goes this way: SRTCP and everything inbound stay with
- * libsrtp2 (src/rtc/srtp.c), whose output this matches byte for byte
- * (tests/unit/test_srtp_gcm.c compares the two).
+ * fraction of that and a few KiB instead of libsrtp2's 35 or so. So a GCM
+ * transport does everything here: RTP and SRTCP, both ways, with the
+ * rollover counters and replay windows libsrtp2 keeps (1,024 packets for
+ * SRTP as aula configured it, libsrtp2's fixed 128 for SRTCP). Output and
+ * acceptance match libsrtp2's byte for byte and packet for packet
+ * (tests/unit/test_srtp_gcm.c compares the two); the AES_CM profile stays
+ * with libsrtp2 (src/rtc/srtp.c).
  *
  * Internal to src/rtc: aula_srtp uses it when the profile is GCM.
  * Thread: one object per transport, used by one thread. */
@@ -40,5 +43,30 @@ void aula__srtp_gcm_tx_destroy(aula__srtp_gcm_tx *g);
  * guarantees the room after the packet. Returns 0, AULA_EINVAL for a
  * packet whose header does not fit, AULA_EIO when OpenSSL fails. */
 int aula__srtp_gcm_tx_protect(aula__srtp_gcm_tx *g, uint8_t *buf, size_t *len);
+
+/* Protects the RTCP compound packet buf[0..*len) in place (RFC 7714
+ * section 9): everything after the sender SSRC is encrypted, then the tag
+ * and the E flag with the SSRC's next SRTCP index are appended (*len grows
+ * by 20). Returns 0, AULA_EINVAL for fewer than 8 bytes, AULA_EPROTO when
+ * the SSRC's index is used up, AULA_EIO when OpenSSL fails. */
+int aula__srtp_gcm_tx_protect_rtcp(aula__srtp_gcm_tx *g, uint8_t *buf, size_t *len);
+
+/* The receiving side: what the peer protected with its master key. */
+typedef struct aula__srtp_gcm_rx aula__srtp_gcm_rx;
+
+/* Same as aula__srtp_gcm_tx_create, for the peer's key. */
+int aula__srtp_gcm_rx_create(const uint8_t key[AULA__SRTP_GCM_KEY_LEN],
+                             const uint8_t salt[AULA__SRTP_GCM_SALT_LEN], aula__srtp_gcm_rx **out);
+
+/* Frees it and wipes its keys. NULL is allowed. */
+void aula__srtp_gcm_rx_destroy(aula__srtp_gcm_rx *g);
+
+/* Verifies and decrypts the SRTP packet buf[0..*len) in place; *len loses
+ * the tag. Returns 0, or AULA_EPROTO when it is malformed, does not
+ * authenticate, is a replay or older than the window: drop it. */
+int aula__srtp_gcm_rx_unprotect(aula__srtp_gcm_rx *g, uint8_t *buf, size_t *len);
+
+/* Same for SRTCP; *len loses the tag and the index. */
+int aula__srtp_gcm_rx_unprotect_rtcp(aula__srtp_gcm_rx *g, uint8_t *buf, size_t *len);
 
 #endif
