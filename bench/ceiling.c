@@ -181,10 +181,10 @@ int main(int argc, char **argv)
     pthread_join(th, NULL);
     const char *work = !do_send ? "copy+srtp" : !do_srtp ? "copy+sendmmsg" : "copy+srtp+sendmmsg";
     printf("{\"sinks\":%d,\"work\":\"%s\",\"profile\":\"AEAD_AES_128_GCM\",\"packet_bytes\":%d,"
-           "\"pps_per_core\":%.0f,\"sent\":%llu,\"received\":%llu,\"cpu\":%.2f,"
+           "\"pps_per_core\":%.0f,\"sent\":%llu,\"refused\":%llu,\"received\":%llu,\"cpu\":%.2f,"
            "\"wall\":%.2f}\n",
            s.n, work, PKT, (double)sent / cpu, (unsigned long long)sent,
-           (unsigned long long)s.received, cpu, wall);
+           (unsigned long long)refused, (unsigned long long)s.received, cpu, wall);
     aula_srtp_destroy(srtp);
     return 0;
 }
