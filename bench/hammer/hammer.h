@@ -35,6 +35,7 @@ typedef struct hm_options {
     int port;       /* signaling port */
     const char *bind_ip;
     const char *room;
+    const char *tokens_path; /* aula: one join token per line, by client index */
     const char *video_path, *audio_path;
     int publishers; /* webinar: 1; meeting: every one also watches the others */
     int viewers;    /* watch-only participants */
@@ -109,6 +110,10 @@ struct hammer {
     /* Janus: the connection that created the room (owned), and what to
      * call when it is ready. */
     hm_client *prep;
+    /* aula: join tokens by client index (owned), from --tokens. A client
+     * beyond them joins the room by id and name. */
+    char **tokens;
+    size_t n_tokens;
     bool debug; /* HAMMER_DEBUG=1: print signaling */
     void (*prep_done)(hammer *h, int err);
 };

@@ -3,7 +3,11 @@
  * of results. scripts/bench.sh runs it for each row of the table.
  *
  *   aula-hammer --server aula --port 8080 --room abc-defg-hjk --viewers 500
- *               --video v.ivf --audio a.ogg --server-pid 1234 */
+ *               --video v.ivf --audio a.ogg --server-pid 1234
+ *
+ * With --tokens FILE (aula), each participant joins with its line's join
+ * token (room.join {token}): scripts/bench.sh gets them from an event's
+ * join route, so that the webinar scenario is a real webinar. */
 #include "hammer.h"
 
 #include "core/alloc.h"
@@ -270,12 +274,42 @@ static void start_publishers(hammer *h, int err)
     set_phase(r, PH_PUBLISH, uv_now(h->loop));
 }
 
+/* Reads the join tokens of --tokens, one per line (empty lines skipped):
+ * line 1 for client 0 (the publisher), and so on. Returns 0, or -1 when
+ * the file cannot be read. */
+static int load_tokens(hammer *h, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "hammer: cannot open %s\n", path);
+        return -1;
+    }
+    size_t cap = 0;
+    char *line = NULL;
+    size_t line_cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &line_cap, f)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        if (h->n_tokens == cap) {
+            cap = cap ? cap * 2 : 64;
+            h->tokens = aula_realloc(h->tokens, cap * sizeof *h->tokens);
+        }
+        h->tokens[h->n_tokens++] = aula_strdup(line);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: aula-hammer [--server aula|janus] [--ip 127.0.0.1] [--port N]\n"
                     "  [--bind-ip IP] [--room ID] [--video F.ivf] [--audio F.ogg]\n"
                     "  [--viewers N] [--meeting N] [--ramp N/s] [--duration S] [--settle MS]\n"
-                    "  [--server-pid PID]\n");
+                    "  [--server-pid PID] [--tokens FILE]\n");
 }
 
 static int parse_options(int argc, char **argv, hm_options *o)
@@ -292,13 +326,12 @@ static int parse_options(int argc, char **argv, hm_options *o)
                       .ramp_per_s = 500,
                       .duration_s = 30,
                       .settle_ms = 2000};
-    static const struct option opts[] = {{"server", 1, 0, 's'},     {"ip", 1, 0, 'i'},
-                                         {"port", 1, 0, 'p'},       {"bind-ip", 1, 0, 'b'},
-                                         {"room", 1, 0, 'r'},       {"video", 1, 0, 'v'},
-                                         {"audio", 1, 0, 'a'},      {"viewers", 1, 0, 'n'},
-                                         {"meeting", 1, 0, 'm'},    {"ramp", 1, 0, 'R'},
-                                         {"duration", 1, 0, 'd'},   {"settle", 1, 0, 'S'},
-                                         {"server-pid", 1, 0, 'P'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"server", 1, 0, 's'},     {"ip", 1, 0, 'i'},       {"port", 1, 0, 'p'},
+        {"bind-ip", 1, 0, 'b'},    {"room", 1, 0, 'r'},     {"video", 1, 0, 'v'},
+        {"audio", 1, 0, 'a'},      {"viewers", 1, 0, 'n'},  {"meeting", 1, 0, 'm'},
+        {"ramp", 1, 0, 'R'},       {"duration", 1, 0, 'd'}, {"settle", 1, 0, 'S'},
+        {"server-pid", 1, 0, 'P'}, {"tokens", 1, 0, 't'},   {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -343,6 +376,9 @@ static int parse_options(int argc, char **argv, hm_options *o)
         case 'P':
             o->server_pid = atoi(optarg);
             break;
+        case 't':
+            o->tokens_path = optarg;
+            break;
         default:
             usage();
             return -1;
@@ -373,6 +409,8 @@ int main(int argc, char **argv)
     if (hm_media_load(&h->video, h->opt.video_path, true) != 0 ||
         hm_media_load(&h->audio, h->opt.audio_path, false) != 0 ||
         aula_dtls_identity_create(&h->identity) != 0)
+        return 1;
+    if (h->opt.tokens_path && load_tokens(h, h->opt.tokens_path) != 0)
         return 1;
     h->loop = uv_default_loop();
     h->debug = getenv("HAMMER_DEBUG") != NULL;

@@ -33,10 +33,17 @@ void hm_sig_aula_subscribe(hm_client *c)
 static void on_open(void *ud)
 {
     hm_client *c = ud;
+    hammer *h = c->h;
+    if ((size_t)c->idx < h->n_tokens) {
+        /* An event's room (the webinar scenario): the token says who we
+         * are, host or attendee. */
+        send_request(c, ID_JOIN, "room.join", json_pack("{s:s}", "token", h->tokens[c->idx]));
+        return;
+    }
     char name[32];
     snprintf(name, sizeof name, "hammer %d", c->idx);
     send_request(c, ID_JOIN, "room.join",
-                 json_pack("{s:s, s:s}", "room", c->h->opt.room, "name", name));
+                 json_pack("{s:s, s:s}", "room", h->opt.room, "name", name));
 }
 
 static void on_result(hm_client *c, int id, json_t *result)
@@ -85,8 +92,9 @@ static void on_message(void *ud, const char *msg, size_t len)
 {
     hm_client *c = ud;
     /* Every join in a big room is announced to everyone (N squared
-     * messages in a ramp): skip the notifications the hammer ignores
-     * without parsing them, so that the generator is not the bottleneck. */
+     * messages in a ramp; in a webinar, to the host only): skip the
+     * notifications the hammer ignores without parsing them, so that the
+     * generator is not the bottleneck. */
     if (memmem(msg, len, "\"method\"", 8) && !memmem(msg, len, "media.renegotiate", 17))
         return;
     json_t *j = json_loadb(msg, len, 0, NULL);
