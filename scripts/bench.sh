@@ -106,9 +106,44 @@ start_aula() {
         --workers 1 --data-dir "$tmp/aula-data" --log-level warn >"$tmp/aula.log" 2>&1 &
     server_pid=$!
     wait_port 127.0.0.1 18080
+    if [ -n "$webinar_viewers" ]; then
+        aula_webinar "$webinar_viewers"
+        return
+    fi
     room=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"title":"bench"}' \
         http://127.0.0.1:18080/api/v1/rooms | sed 's/.*"id":"\([^"]*\)".*/\1/')
     target=(--server aula --ip 127.0.0.1 --port 18080 --room "$room")
+}
+
+# aula_webinar N: a real webinar (an event of type "webinar", open access,
+# starting now), where attendees are announced to hosts only, not to each
+# other. A bench host account makes it; the publisher joins with the host
+# key (role host), each of the N viewers with a name (role attendee). One
+# curl process asks for all the tokens over one connection, before the
+# hammer starts; the hammer joins with them (room.join {token}).
+aula_webinar() {
+    local api=http://127.0.0.1:18080/api/v1 jar="$tmp/cookies" ev csrf id key i
+    csrf=$(curl -sf -c "$jar" -H 'Content-Type: application/json' \
+        -d '{"email":"bench@example.org","name":"Bench host","password":"bench-password"}' \
+        "$api/auth/signup" | sed 's/.*"csrf":"\([^"]*\)".*/\1/') || return 1
+    ev=$(curl -sf -b "$jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
+        -d "{\"title\":\"bench\",\"type\":\"webinar\",\"access\":\"open\",\"time_zone\":\"UTC\",\"starts\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"duration_min\":60}" \
+        "$api/events") || return 1
+    id=$(echo "$ev" | sed 's/.*"id":"\([^"]*\)".*"title".*/\1/')
+    key=$(echo "$ev" | sed 's/.*"host_key":"\([^"]*\)".*/\1/')
+    # A curl config: one request per token (the host's first), "next" between them.
+    for ((i = 0; i <= $1; i++)); do
+        body="{\\\"name\\\":\\\"viewer $i\\\"}"
+        [ "$i" = 0 ] && body="{\\\"name\\\":\\\"bench host\\\",\\\"host_key\\\":\\\"$key\\\"}" || echo next
+        printf 'url = "%s/events/%s/join"\nheader = "Content-Type: application/json"\n' "$api" "$id"
+        printf 'data = "%s"\nwrite-out = "\\n"\n' "$body"
+    done >"$tmp/joins.cfg"
+    curl -s -K "$tmp/joins.cfg" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p' >"$tmp/tokens"
+    if [ "$(wc -l <"$tmp/tokens")" -ne $(($1 + 1)) ]; then
+        echo "bench: the event join route gave $(wc -l <"$tmp/tokens") of $(($1 + 1)) tokens" >&2
+        return 1
+    fi
+    target=(--server aula --ip 127.0.0.1 --port 18080 --room "$id" --tokens "$tmp/tokens")
 }
 
 start_janus() {
@@ -134,7 +169,15 @@ stop_server() {
 run_row() {
     local server=$1
     shift
-    "start_$server" || { echo "bench: $server did not start" >&2; cat "$tmp/$server.log" >&2; return 1; }
+    # aula's webinar rows join a webinar event (aula_webinar); the meeting a plain room.
+    webinar_viewers=
+    [ "$1" = --viewers ] && webinar_viewers=$2
+    if ! "start_$server"; then
+        echo "bench: $server did not start" >&2
+        cat "$tmp/$server.log" >&2
+        stop_server
+        return 1
+    fi
     local line
     line=$("${rt[@]}" taskset -c 1 "$hammer" "${target[@]}" "${media[@]}" --duration "$duration" \
         --server-pid "$server_pid" "$@" 2>>"$tmp/hammer.log") || line=
