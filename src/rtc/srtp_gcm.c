@@ -455,8 +455,9 @@ int aula__srtp_gcm_rx_unprotect_rtcp(aula__srtp_gcm_rx *g, uint8_t *buf, size_t 
     size_t body = n - 8 - AULA__SRTP_GCM_TAG_LEN - 4;
     uint8_t *tag = buf + 8 + body;
     bool ok = encrypted ? gcm_open(g->rtcp.ctx, iv, buf, 8, trailer, 4, buf + 8, body, tag)
-                        /* RFC 7714 section 9.3: unencrypted, all of it is AAD. */
-                        : gcm_open(g->rtcp.ctx, iv, buf, 8 + body, trailer, 4, NULL, 0, tag);
+                        /* RFC 7714 section 9.3: unencrypted, all of it is AAD
+                         * (no data: a valid pointer, as NULL + 0 is UB in C). */
+                        : gcm_open(g->rtcp.ctx, iv, buf, 8 + body, trailer, 4, tag, 0, tag);
     if (!ok)
         return AULA_EPROTO;
     if (!st)

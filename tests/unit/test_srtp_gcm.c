@@ -282,13 +282,54 @@ static void through_aula_srtp(void **state)
     aula_srtp_destroy(cli);
 }
 
+/* SRTCP with the E flag clear (RFC 7714 section 9.3: authenticated, not
+ * encrypted), as libsrtp2 sends it with an auth-only RTCP policy, is
+ * accepted and left as it was; tampered, it is refused. (The fuzzer found
+ * the unencrypted path computing NULL + 0, undefined behaviour.) */
+static void rx_unencrypted_srtcp(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof master; i++)
+        master[i] = (uint8_t)(i * 11 + 1);
+    srtp_policy_t p;
+    memset(&p, 0, sizeof p);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
+    p.rtcp.sec_serv = sec_serv_auth;
+    p.ssrc.type = ssrc_any_outbound;
+    p.key = master;
+    p.window_size = 1024;
+    srtp_t tx;
+    assert_int_equal(srtp_create(&tx, &p), srtp_err_status_ok);
+    aula__srtp_gcm_rx *g;
+    assert_int_equal(aula__srtp_gcm_rx_create(master, master + 16, &g), 0);
+    for (unsigned k = 0; k < 3; k++) {
+        uint8_t a[CAP], b[CAP];
+        size_t n = make_rtcp(a, 0x0badf00d, k);
+        memcpy(b, a, n);
+        int an = (int)n;
+        assert_int_equal(srtp_protect_rtcp(tx, a, &an), srtp_err_status_ok);
+        assert_int_equal(an, (int)n + 20);
+        assert_int_equal(a[an - 4] & 0x80, 0); /* E flag clear */
+        assert_memory_equal(a, b, n);          /* sent in the clear */
+        size_t len = (size_t)an;
+        a[10] ^= 1;
+        assert_int_equal(aula__srtp_gcm_rx_unprotect_rtcp(g, a, &len), AULA_EPROTO);
+        a[10] ^= 1;
+        assert_int_equal(aula__srtp_gcm_rx_unprotect_rtcp(g, a, &len), 0);
+        assert_int_equal(len, n);
+        assert_memory_equal(a, b, n);
+    }
+    aula__srtp_gcm_rx_destroy(g);
+    srtp_dealloc(tx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(matches_libsrtp),
-        cmocka_unit_test(rtcp_matches_libsrtp),
-        cmocka_unit_test(receiver_matches_libsrtp),
-        cmocka_unit_test(through_aula_srtp),
+        cmocka_unit_test(matches_libsrtp),          cmocka_unit_test(rtcp_matches_libsrtp),
+        cmocka_unit_test(receiver_matches_libsrtp), cmocka_unit_test(through_aula_srtp),
+        cmocka_unit_test(rx_unencrypted_srtcp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
