@@ -84,20 +84,16 @@ const char *aula_srtp_profile_name(aula_srtp_profile profile)
     return "unknown";
 }
 
-/* Builds one libsrtp2 session for a wildcard SSRC direction. key_salt is
- * the master key followed by the master salt, as libsrtp2 wants it. */
+/* Builds one libsrtp2 session (AES_CM_128_HMAC_SHA1_80; GCM goes through
+ * srtp_gcm.h) for a wildcard SSRC direction. key_salt is the master key
+ * followed by the master salt, as libsrtp2 wants it. */
 static int make_session(aula_srtp_profile profile, srtp_ssrc_type_t type, unsigned char *key_salt,
                         srtp_t *out)
 {
     srtp_policy_t policy;
     memset(&policy, 0, sizeof policy);
-    if (profile == AULA_SRTP_AEAD_AES_128_GCM) {
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
-    } else {
-        srtp_crypto_policy_set_rtp_default(&policy.rtp);
-        srtp_crypto_policy_set_rtcp_default(&policy.rtcp);
-    }
+    srtp_crypto_policy_set_rtp_default(&policy.rtp);
+    srtp_crypto_policy_set_rtcp_default(&policy.rtcp);
     policy.ssrc.type = type;
     policy.key = key_salt;
     policy.window_size = REPLAY_WINDOW;
