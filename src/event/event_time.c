@@ -505,7 +505,7 @@ int aula_iso_time_parse(const char *s, aula_iso_time *out)
             p++;
         if (*p && digits(&p, 2, &om))
             return AULA_EINVAL;
-        if (oh > 18 || om > 59)
+        if (om > 59 || oh * 60 + om > 18 * 60) /* offsets span -18:00..+18:00 */
             return AULA_EINVAL;
         out->has_offset = 1;
         out->offset_s = sign * (oh * 3600 + om * 60);

@@ -178,6 +178,7 @@ static void parses_iso_8601(void **state)
                          "2030-06-15",
                          "2030-06-15T24:00",
                          "2030-06-15T18:00+19:00",
+                         "2038-07-15T18:00:07-1858", /* past -18:00 (found by fuzz_event_time) */
                          "2030-06-15T18:00 ",
                          "1969-12-31T23:59",
                          "tomorrow",
@@ -188,6 +189,8 @@ static void parses_iso_8601(void **state)
         if (aula_iso_time_parse(bad[i], &t) != AULA_EINVAL)
             fail_msg("accepted %s", bad[i]);
     assert_int_equal(aula_iso_time_parse(NULL, &t), AULA_EINVAL);
+    assert_int_equal(aula_iso_time_parse("2030-06-15T18:00-18:00", &t), 0);
+    assert_int_equal(t.offset_s, -18 * 3600);
 }
 
 static void formats_times(void **state)
