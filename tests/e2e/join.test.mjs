@@ -96,3 +96,27 @@ test('refused devices: a friendly message, and joining still works', async () =>
     await strict.close();
   }
 });
+
+// A quick click: Join is pressed while the browser is still opening the
+// camera and microphone (here getUserMedia takes 1.5 s, as on a slow or
+// busy machine). The page waits for them, so the person is seen and heard.
+test('joining before the camera is ready still brings the camera and microphone', async () => {
+  const room = await createRoom(call.aula.url, 'Quick click');
+  const a = await call.person('Ala', room.id);
+  const slow = await newPerson(call.browser);
+  call.people.push(slow);
+  await slow.page.addInitScript(() => {
+    const md = navigator.mediaDevices;
+    const gum = md.getUserMedia.bind(md);
+    md.getUserMedia = (c) => new Promise((resolve) => setTimeout(resolve, 1500)).then(() => gum(c));
+  });
+  await slow.page.goto(`${call.aula.url}/r/${room.id}`);
+  await slow.page.getByTestId('name-input').fill('Szymon');
+  await slow.page.getByTestId('join-button').click();
+  await slow.page.getByTestId('chat-input').waitFor();
+  await slow.page.getByTestId('mic-button').waitFor();
+  const id = await participantId(slow.page);
+  await waitGrows(a.page, 'video', id, { by: 10, what: 'the quick joiner\'s video reaches Ala' });
+  await waitGrows(a.page, 'audio', id, { by: 4000, what: 'the quick joiner\'s audio reaches Ala' });
+  assert.deepEqual(slow.pageErrors, []);
+});

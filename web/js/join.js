@@ -23,6 +23,7 @@ const el = {
 
 let meter = null; // { ctx, raf, source }
 let asking = 0; // generation of getUserMedia requests
+let previewing = Promise.resolve(); // the newest startPreview()
 
 function readJson(key) {
   try {
@@ -77,7 +78,24 @@ function showProblem(problem, stream) {
 }
 
 // Starts (or restarts with other devices) the preview.
-export async function startPreview() {
+export function startPreview() {
+  const run = preview();
+  previewing = run;
+  return run;
+}
+
+// Resolves once the newest preview has its devices (or knows it has none):
+// Join waits for it, so a quick click does not enter without the camera
+// and microphone the browser is still opening.
+export async function previewDone() {
+  let seen;
+  while (seen !== previewing) {
+    seen = previewing;
+    await seen.catch(() => {});
+  }
+}
+
+async function preview() {
   const gen = ++asking;
   const { stream, problem } = await getLocalMedia({ audioId: state.devices.audio, videoId: state.devices.video });
   if (gen !== asking || state.phase !== 'join') {

@@ -15,7 +15,7 @@ import { api } from './api.js';
 import { Connection, JoinError } from './connection.js';
 import { getTrack, listDevices, MediaSession, stopStream } from './media.js';
 import { $, state, emit, on, announce } from './state.js';
-import { initJoin, startPreview, endPreview, fillSelect, rememberDevices } from './join.js';
+import { initJoin, startPreview, previewDone, endPreview, fillSelect, rememberDevices } from './join.js';
 import { showLobby, initLobby } from './lobby.js';
 import { initChat, loadChat, onChatMessage, focusChat, showError, CONTROL_CHARS } from './chat.js';
 import { renderPeople } from './people.js';
@@ -260,6 +260,7 @@ async function join(name, { remember }) {
   state.leaving = false;
   setJoinBusy(true);
   try {
+    await previewDone();
     await conn.start({ name, password: el.password.value, hostKey });
     if (remember) storageSet(localStorage, NAME_KEY, name);
   } catch (e) {
