@@ -308,7 +308,7 @@ int aula_media_write_offer(aula_media_peer *peer, const aula_sdp_candidate *cand
         aula_sdp_out_media *om = &media[i];
         om->kind = sl->kind == AULA_MEDIA_AUDIO ? AULA_SDP_AUDIO : AULA_SDP_VIDEO;
         om->mid = sl->mid;
-        om->rejected = sl->state == AULA_SLOT_FREE || sl->state == AULA_SLOT_DEAD;
+        om->rejected = sl->state != AULA_SLOT_OFFERED && sl->state != AULA_SLOT_ACTIVE;
         om->dir = AULA_SDP_SENDONLY;
         om->rtcp_rsize = true;
         om->codecs = sl->kind == AULA_MEDIA_AUDIO         ? &opus

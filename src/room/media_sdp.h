@@ -38,13 +38,16 @@ typedef struct aula_media_producer {
 
 /* One m-section of a receive transport's offer. FREE: offered as port 0
  * (can be recycled for the same kind); OFFERED: waits for the answer;
- * ACTIVE: the worker has the consumer; DEAD: its producer went away, it
- * becomes FREE at the next offer. */
+ * ACTIVE: the worker has the consumer; DEAD: its producer went away;
+ * CLOSING: a DEAD section in the pending offer, as port 0 under its old
+ * mid. Only a section rejected in a completed offer/answer may be
+ * recycled (JSEP section 5.2.2), so CLOSING becomes FREE at the answer. */
 typedef enum aula_media_slot_state {
     AULA_SLOT_FREE,
     AULA_SLOT_OFFERED,
     AULA_SLOT_ACTIVE,
     AULA_SLOT_DEAD,
+    AULA_SLOT_CLOSING,
 } aula_media_slot_state;
 
 typedef struct aula_media_slot {

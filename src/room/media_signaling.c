@@ -638,7 +638,7 @@ json_t *aula_media_subscribe(aula_media_peer *peer, json_t *params, aula_rpc_err
     (void)params;
     for (size_t i = 0; i < peer->n_slots; i++)
         if (peer->slots[i].state == AULA_SLOT_DEAD)
-            peer->slots[i].state = AULA_SLOT_FREE;
+            peer->slots[i].state = AULA_SLOT_CLOSING;
     json_t *states = json_array();
     for (aula_media_peer *q = peer->ms->peers; q; q = q->next) {
         if (q == peer || !same_room(q, peer))
@@ -650,7 +650,8 @@ json_t *aula_media_subscribe(aula_media_peer *peer, json_t *params, aula_rpc_err
     }
     size_t live = 0;
     for (size_t i = 0; i < peer->n_slots; i++)
-        live += peer->slots[i].state != AULA_SLOT_FREE;
+        live +=
+            peer->slots[i].state == AULA_SLOT_OFFERED || peer->slots[i].state == AULA_SLOT_ACTIVE;
     if (live == 0 && peer->recv_created) {
         /* Every section is about to be rejected: the browser drops its
          * transport, so the next one is a new transport with new keys. */
@@ -792,7 +793,7 @@ json_t *aula_media_answer(aula_media_peer *peer, json_t *params, aula_rpc_error 
         int accepted = ans->media[i].port != 0 && ans->media[i].dir != AULA_SDP_INACTIVE;
         if (sl->state == AULA_SLOT_OFFERED && accepted)
             add_consumer(peer, sl);
-        else if (sl->state == AULA_SLOT_OFFERED)
+        else if (sl->state == AULA_SLOT_OFFERED || sl->state == AULA_SLOT_CLOSING)
             sl->state = AULA_SLOT_FREE;
         else if (sl->state == AULA_SLOT_ACTIVE && !accepted) {
             send_target(peer, AULA_MEDIA_CONSUMER_CLOSE, sl->consumer_id, 0);

@@ -756,6 +756,89 @@ static void new_receive_connection_gets_a_new_transport(void **state)
     aula_participant_leave(pb, 2);
 }
 
+/* Publishes chrome_av_sendonly.sdp (audio and video) as peer. */
+static void publish_av(aula_media_peer *peer)
+{
+    aula_rpc_error err = {0};
+    json_t *params = sdp_params("chrome_av_sendonly.sdp");
+    json_t *res = aula_media_publish(peer, params, &err);
+    assert_non_null(res);
+    json_decref(res);
+    json_decref(params);
+}
+
+/* media.subscribe, then the browser's answer to that offer; returns the
+ * offer. */
+static aula_sdp *subscribe_and_answer(aula_media_peer *peer)
+{
+    aula_rpc_error err = {0};
+    json_t *res = aula_media_subscribe(peer, NULL, &err);
+    aula_sdp *offer = parse_result_sdp(res);
+    json_decref(res);
+    json_t *ans = browser_answer(offer);
+    res = aula_media_answer(peer, ans, &err);
+    assert_non_null(res);
+    json_decref(res);
+    json_decref(ans);
+    return offer;
+}
+
+/* A section whose publisher left is offered once as port 0 under its old
+ * mid before it is reused for someone else with a new mid: a browser
+ * refuses an offer that changes the mid of a section still in use (JSEP
+ * section 5.2.2). Here Ala leaves just as Celina starts publishing. */
+static void closed_sections_are_rejected_before_reuse(void **state)
+{
+    fixture *f = *state;
+    inbox a = {0}, b = {0}, c = {0}, d = {0};
+    aula_participant *pa = NULL, *pb = NULL, *pc = NULL, *pd = NULL;
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Ala", &sink, &a, 1, &pa), 0);
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Bartek", &sink, &b, 1, &pb), 0);
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Celina", &sink, &c, 1, &pc), 0);
+    aula_media_peer *ma = aula_media_peer_create(f->ms, pa);
+    aula_media_peer *mb = aula_media_peer_create(f->ms, pb);
+    aula_media_peer *mc = aula_media_peer_create(f->ms, pc);
+    publish_av(ma);
+    aula_sdp *first = subscribe_and_answer(mb);
+    assert_int_equal(first->n_media, 2);
+
+    aula_media_peer_destroy(ma);
+    publish_av(mc);
+    aula_sdp *second = subscribe_and_answer(mb);
+    assert_int_equal(second->n_media, 4);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(second->media[i].port, 0);
+        assert_string_equal(second->media[i].mid, first->media[i].mid);
+    }
+    for (size_t i = 2; i < 4; i++) {
+        assert_int_not_equal(second->media[i].port, 0);
+        assert_string_equal(second->media[i].msid_stream, aula_participant_id(pc));
+    }
+
+    /* Now rejected in a completed round: Dorota's tracks reuse them, each
+     * under a new mid. */
+    assert_int_equal(aula_rooms_join(f->rooms, "abc-defg-hjk", "Dorota", &sink, &d, 1, &pd), 0);
+    aula_media_peer *md = aula_media_peer_create(f->ms, pd);
+    publish_av(md);
+    aula_sdp *third = subscribe_and_answer(mb);
+    assert_int_equal(third->n_media, 4);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_not_equal(third->media[i].port, 0);
+        assert_string_not_equal(third->media[i].mid, first->media[i].mid);
+        assert_string_equal(third->media[i].msid_stream, aula_participant_id(pd));
+    }
+    aula_sdp_free(first);
+    aula_sdp_free(second);
+    aula_sdp_free(third);
+    aula_media_peer_destroy(md);
+    aula_media_peer_destroy(mc);
+    aula_media_peer_destroy(mb);
+    aula_participant_leave(pa, 2);
+    aula_participant_leave(pb, 2);
+    aula_participant_leave(pc, 2);
+    aula_participant_leave(pd, 2);
+}
+
 /* The last PRODUCER_PAUSE sent for producer id: 1 paused, 0 resumed, -1
  * none. */
 static int last_pause(const fixture *f, uint64_t id)
@@ -852,6 +935,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(h264_when_vp8_is_not_offered, setup, teardown),
         cmocka_unit_test_setup_teardown(restart_rebinds_producers, setup, teardown),
         cmocka_unit_test_setup_teardown(host_mute_pauses_and_holds, setup, teardown),
+        cmocka_unit_test_setup_teardown(closed_sections_are_rejected_before_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(new_receive_connection_gets_a_new_transport, setup,
                                         teardown),
     };
