@@ -2,7 +2,7 @@
 // speaker, attack): aula serving the real web pages, Chromium with fake
 // camera and microphone that may connect to loopback, people who join a
 // room, and readers of the pages' WebRTC statistics.
-import { before, after } from 'node:test';
+import { before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -40,15 +40,28 @@ export function instrument() {
   window.RTCPeerConnection.prototype = Native.prototype;
 }
 
-// For a test file: starts aula (with --web-dir web and args) and the call browser
-// before its tests, and after them closes every person's context and the
-// browser and checks that aula exits 0. Returns { aula, browser, people,
-// person }; aula and browser are set once the before hook ran.
+// For a test file: starts aula (with --web-dir web and args, logging at
+// info) and the call browser before its tests, and after them closes every
+// person's context and the browser and checks that aula exits 0. When a
+// test fails, the end of aula's log and what each page reported go to
+// stderr, so a failure seen once (on a loaded CI machine, say) can be
+// understood. Returns { aula, browser, people, person }; aula and browser
+// are set once the before hook ran.
 export function useCall({ args = [] } = {}) {
   const call = { aula: null, browser: null, people: [] };
   before(async () => {
-    call.aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web'), ...args] });
+    call.aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web'), ...args], logLevel: 'info' });
     call.browser = await launchCallBrowser();
+  });
+  afterEach((t) => {
+    if (t.passed || !call.aula) return;
+    const lines = call.aula.stderr().trimEnd().split('\n');
+    const out = [`--- ${t.name}: the last ${Math.min(lines.length, 80)} lines of aula's log`, ...lines.slice(-80)];
+    for (const p of call.people) {
+      const said = [...p.pageErrors, ...p.consoleErrors, ...(p.mediaWarnings || [])];
+      out.push(`--- ${p.name || 'a page'}: ${said.length ? said.join('\n') : 'no errors or media warnings'}`);
+    }
+    process.stderr.write(`${out.join('\n')}\n`);
   });
   after(async () => {
     for (const p of call.people) await p.context.close().catch(() => {});

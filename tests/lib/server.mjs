@@ -23,11 +23,12 @@ export function testRunnerEnv() {
 
 // Starts `aula serve` with extra flags/env. Resolves once aula printed the
 // URL it serves on. Options: args (array), env (object), dataDir (reuse a
-// folder, e.g. across a restart), cwd.
-export async function startAula({ args = [], env = {}, dataDir, cwd } = {}) {
+// folder, e.g. across a restart), cwd, logLevel (default warn;
+// AULA_TEST_LOG_LEVEL overrides both).
+export async function startAula({ args = [], env = {}, dataDir, cwd, logLevel = 'warn' } = {}) {
   const dir = dataDir || mkdtempSync(path.join(tmpdir(), 'aula-test-'));
   const child = spawn(aulaBin, ['serve', '--http-port', '0', '--media-port', '0',
-    '--data-dir', dir, '--log-level', process.env.AULA_TEST_LOG_LEVEL || 'warn', ...args], {
+    '--data-dir', dir, '--log-level', process.env.AULA_TEST_LOG_LEVEL || logLevel, ...args], {
     cwd: cwd || dir,
     env: { ...testRunnerEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -104,6 +104,7 @@ export class MediaSession {
     this.pubChain = Promise.resolve(); // publish negotiations, one at a time
     this.busy = false; // a subscribe round is running
     this.again = false; // another one was asked for meanwhile
+    this.failedRounds = 0; // subscribe rounds failed in a row
     this.closed = false;
     this.offs = [];
   }
@@ -165,7 +166,10 @@ export class MediaSession {
   }
 
   // Runs one media.subscribe / media.answer round; calls made while one
-  // runs fold into one more round after it.
+  // runs fold into one more round after it. A round that fails is tried
+  // again a second later (a fresh offer), up to three times in a row:
+  // giving up at once would leave the page without someone's media until
+  // the next change in the room.
   async subscribe() {
     if (this.closed) return;
     if (this.busy) {
@@ -178,8 +182,12 @@ export class MediaSession {
         this.again = false;
         await this.subscribeOnce();
       } while (this.again && !this.closed);
+      this.failedRounds = 0;
     } catch (e) {
-      if (!this.closed) console.warn('media: receiving failed:', e);
+      if (!this.closed) {
+        console.warn('media: receiving failed:', e);
+        if (++this.failedRounds <= 3) setTimeout(() => this.subscribe(), 1000);
+      }
     } finally {
       this.busy = false;
     }
