@@ -3,14 +3,29 @@
 usage: table.py CEILING_JSON RESULTS_JSONL
 
 One row per run of aula-hammer. "viewers/core" counts the viewers that
-received media; one that never did counts in "loss %" as losing all. "x Janus" compares viewers per core with
-the Janus row of the same scenario and size; "of ceiling" is the server's
+received media; one that never did counts in "loss %" as losing all. "x Janus"
+compares viewers per core with the Janus row of the same scenario and size,
+only when neither row lost more than 0.5 % (a saturated server's viewers per
+core say nothing about what it can carry); under the table, the best
+loss-free webinar rows of each server are compared too. "of ceiling" is the server's
 packets/s per core over this machine's measured forwarding limit; "gen
 cores" is the load generator's own CPU (near 1.0 it, not the server, is
 the limit).
 """
 import json
 import sys
+
+MAX_LOSS_PCT = 0.5
+
+
+def loss_free(r):
+    return r["loss_pct"] <= MAX_LOSS_PCT and r["viewers_per_core"] > 0
+
+
+def best_webinar(rows, server):
+    """The loss-free webinar row of server with the most viewers per core."""
+    ok = [r for r in rows if r["server"] == server and r["scenario"] == "webinar" and loss_free(r)]
+    return max(ok, key=lambda r: r["viewers_per_core"]) if ok else None
 
 
 def main():
@@ -26,8 +41,10 @@ def main():
         vpc = r["viewers_per_core"]
         j = janus.get((r["scenario"], r["viewers"]))
         ratio = ""
-        if r["server"] == "aula" and j and j["viewers_per_core"] > 0:
+        if r["server"] == "aula" and j and loss_free(r) and loss_free(j):
             ratio = "%.1fx" % (vpc / j["viewers_per_core"])
+        elif r["server"] == "aula" and j:
+            ratio = "(janus lost)"
         pps_core = r["pps_out"] / cores if cores > 0 else 0
         out.append([
             r["server"], r["scenario"], str(r["viewers"]), str(r["receiving"]),
@@ -49,6 +66,13 @@ def main():
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for o in out:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(o, widths)) + " |")
+    a, j = best_webinar(rows, "aula"), best_webinar(rows, "janus")
+    if a and j:
+        print()
+        print("best loss-free webinar rows: aula %.0f viewers/core (%d viewers), "
+              "janus %.0f (%d viewers): %.1fx"
+              % (a["viewers_per_core"], a["viewers"], j["viewers_per_core"], j["viewers"],
+                 a["viewers_per_core"] / j["viewers_per_core"]))
 
 
 if __name__ == "__main__":

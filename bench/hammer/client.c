@@ -260,8 +260,9 @@ static void pub_on_connected(void *ud)
         c->ring = aula_calloc(HM_RING, sizeof *c->ring);
 }
 
-static void stamp(uint8_t *p, uint64_t now_ns)
+static void stamp(uint8_t *p)
 {
+    uint64_t now_ns = hm_wall_ns();
     memcpy(p, "HAMR", 4);
     aula_put_u32be(p + 4, (uint32_t)(now_ns >> 32));
     aula_put_u32be(p + 8, (uint32_t)now_ns);
@@ -286,7 +287,7 @@ static void send_copy(hm_client *c, const uint8_t *pkt, size_t len)
 
 /* RFC 7741 section 4: one-byte payload descriptor, S set on the first
  * packet of the frame, partition 0; the marker ends the frame. */
-static void send_video_frame(hm_client *c, const hm_frame *f, uint32_t ts, uint64_t now_ns)
+static void send_video_frame(hm_client *c, const hm_frame *f, uint32_t ts)
 {
     size_t off = 0;
     while (off < f->len) {
@@ -297,7 +298,7 @@ static void send_video_frame(hm_client *c, const hm_frame *f, uint32_t ts, uint6
         rtp_header(p, HM_PT_VP8, last, c->vseq, ts, c->vssrc);
         p[12] = off == 0 ? 0x10 : 0x00;
         memcpy(p + 13, f->data + off, chunk);
-        stamp(p + 13 + chunk, now_ns);
+        stamp(p + 13 + chunk);
         s->seq = c->vseq;
         s->len = (uint16_t)(13 + chunk + HM_TRAILER);
         send_copy(c, p, s->len);
@@ -308,14 +309,14 @@ static void send_video_frame(hm_client *c, const hm_frame *f, uint32_t ts, uint6
     }
 }
 
-static void send_audio_frame(hm_client *c, const hm_frame *f, uint32_t ts, uint64_t now_ns)
+static void send_audio_frame(hm_client *c, const hm_frame *f, uint32_t ts)
 {
     uint8_t p[1500];
     if (f->len > sizeof p - 12 - HM_TRAILER)
         return;
     rtp_header(p, HM_PT_OPUS, false, c->aseq++, ts, c->assrc);
     memcpy(p + 12, f->data, f->len);
-    stamp(p + 12 + f->len, now_ns);
+    stamp(p + 12 + f->len);
     send_copy(c, p, 12 + f->len + HM_TRAILER);
     c->apackets++;
     c->abytes += f->len + HM_TRAILER;
@@ -350,12 +351,12 @@ static void pace(hm_client *c, uint64_t now_ms, uint64_t now_ns)
     uint64_t el = now_ns - c->pub_start_ns;
     while (c->vframes * 1000000000ull / 30 <= el) {
         const hm_frame *f = &h->video.frames[c->vframes % h->video.n];
-        send_video_frame(c, f, c->vts0 + (uint32_t)(c->vframes * 3000), now_ns);
+        send_video_frame(c, f, c->vts0 + (uint32_t)(c->vframes * 3000));
         c->vframes++;
     }
     while (c->aframes * 20000000ull <= el) {
         const hm_frame *f = &h->audio.frames[c->aframes % h->audio.n];
-        send_audio_frame(c, f, c->ats0 + (uint32_t)(c->aframes * 960), now_ns);
+        send_audio_frame(c, f, c->ats0 + (uint32_t)(c->aframes * 960));
         c->aframes++;
     }
     if (now_ms >= c->next_sr_ms) {
@@ -435,7 +436,9 @@ static void send_nack(hm_client *c, hm_rx *rx)
     c->h->nack_sent++;
 }
 
-static void sub_on_rtp(void *ud, uint8_t *pkt, size_t len, uint64_t now_ns)
+/* Delay and jitter use the kernel's receive time rx_ns; join time this
+ * process's clock (the join started on it). */
+static void sub_on_rtp(void *ud, uint8_t *pkt, size_t len, uint64_t rx_ns)
 {
     hm_client *c = ud;
     hammer *h = c->h;
@@ -446,10 +449,10 @@ static void sub_on_rtp(void *ud, uint8_t *pkt, size_t len, uint64_t now_ns)
     if (!rx)
         return;
     if (!c->first_media_ns) {
-        c->first_media_ns = now_ns;
-        hm_hist_add(&h->join_ms, (now_ns - c->join_start_ns) / 1000000u);
+        c->first_media_ns = uv_hrtime();
+        hm_hist_add(&h->join_ms, (c->first_media_ns - c->join_start_ns) / 1000000u);
     }
-    int64_t arrival = (int64_t)(now_ns / (1000000000ull / rx->s.clock_rate));
+    int64_t arrival = (int64_t)(rx_ns / (1000000000ull / rx->s.clock_rate));
     uint64_t lost[HM_MAX_NACK];
     size_t n_lost;
     hm_rx_result r =
@@ -458,8 +461,8 @@ static void sub_on_rtp(void *ud, uint8_t *pkt, size_t len, uint64_t now_ns)
         const uint8_t *t = pkt + hd.payload_offset + hd.payload_len - HM_TRAILER;
         if (memcmp(t, "HAMR", 4) == 0) {
             uint64_t sent = (uint64_t)aula_get_u32be(t + 4) << 32 | aula_get_u32be(t + 8);
-            if (now_ns >= sent)
-                hm_hist_add(&h->delay_us, (now_ns - sent) / 1000u);
+            if (rx_ns >= sent)
+                hm_hist_add(&h->delay_us, (rx_ns - sent) / 1000u);
         }
     }
     /* A browser NACKs video only (audio has FEC), at once on a gap. */

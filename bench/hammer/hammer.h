@@ -21,7 +21,7 @@
 #define HM_MAX_STREAMS 32
 #define HM_MAX_NACK 64
 #define HM_RING 512
-/* Appended to every payload: "HAMR" and the send time (uv_hrtime, ns). */
+/* Appended to every payload: "HAMR" and the send time (hm_wall_ns). */
 #define HM_TRAILER 12
 #define HM_VP8_CHUNK 1150
 #define HM_PT_VP8 96

@@ -9,19 +9,26 @@
 #include "rtc/stun.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #define TICK_MS 50
 #define CHECK_RETRY_MS 100
 #define CONSENT_MS 5000
 #define ICE_TIMEOUT_MS 10000
+#define RX_BATCH 16 /* datagrams per recvmmsg */
 
 typedef enum state { ST_IDLE, ST_CHECKING, ST_DTLS, ST_CONNECTED, ST_FAILED } state;
 
 struct hm_peer {
-    uv_udp_t udp;
+    uv_loop_t *loop;
+    int fd;         /* our UDP socket, with kernel receive timestamps */
+    uv_poll_t poll; /* readable: drain it with recvmmsg */
     uv_timer_t timer;
     int open_handles;
     hm_peer_callbacks cb;
@@ -46,13 +53,19 @@ struct hm_peer {
 
 static uint64_t now_ms(const hm_peer *p)
 {
-    return uv_now(p->udp.loop);
+    return uv_now(p->loop);
+}
+
+/* sendto on the non-blocking socket: 0, or -1 when the kernel refused. */
+static int send_datagram(hm_peer *p, const uint8_t *buf, size_t len)
+{
+    ssize_t r = sendto(p->fd, buf, len, 0, (const struct sockaddr *)&p->remote, sizeof p->remote);
+    return r == (ssize_t)len ? 0 : -1;
 }
 
 static void send_raw(hm_peer *p, const uint8_t *buf, size_t len)
 {
-    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-    int r = uv_udp_try_send(&p->udp, &b, 1, (const struct sockaddr *)&p->remote);
+    int r = send_datagram(p, buf, len);
     if (p->totals) {
         if (r < 0)
             p->totals->tx_fail++;
@@ -156,7 +169,7 @@ static void on_stun(hm_peer *p, const uint8_t *buf, size_t len)
     drain_dtls(p);
 }
 
-static void on_srtp(hm_peer *p, uint8_t *buf, size_t len, uint64_t now_ns)
+static void on_srtp(hm_peer *p, uint8_t *buf, size_t len, uint64_t rx_ns)
 {
     if (!p->srtp)
         return;
@@ -176,28 +189,13 @@ static void on_srtp(hm_peer *p, uint8_t *buf, size_t len, uint64_t now_ns)
         return;
     }
     if (p->cb.on_rtp)
-        p->cb.on_rtp(p->ud, buf, len, now_ns);
+        p->cb.on_rtp(p->ud, buf, len, rx_ns);
 }
 
-/* libuv hands recvmmsg batches in slices of one shared buffer: a loop has
- * one thread, and every datagram is handled before the next read. */
-static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf)
+/* One datagram that arrived at rx_ns (CLOCK_REALTIME, the kernel's
+ * receive time). */
+static void on_datagram(hm_peer *p, uint8_t *d, size_t len, uint64_t rx_ns)
 {
-    (void)h;
-    (void)size;
-    static char shared[20 * 65536];
-    *buf = uv_buf_init(shared, sizeof shared);
-}
-
-static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
-                    unsigned flags)
-{
-    (void)flags;
-    hm_peer *p = u->data;
-    if (n <= 0 || !from || p->st == ST_FAILED || p->destroyed)
-        return;
-    uint8_t *d = (uint8_t *)buf->base;
-    size_t len = (size_t)n;
     if (p->debug && d[0] < 128)
         fprintf(stderr, "peer %u: %zu bytes, first byte %u, state %d\n", p->port, len, d[0], p->st);
     if (p->totals) {
@@ -211,7 +209,54 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct so
         aula_dtls_handle_input(p->dtls, now_ms(p), d, len);
         drain_dtls(p);
     } else if (d[0] >= 128 && d[0] <= 191)
-        on_srtp(p, d, len, uv_hrtime());
+        on_srtp(p, d, len, rx_ns);
+}
+
+/* The kernel's receive time of a datagram (SO_TIMESTAMPNS), or now when
+ * it gave none. On loopback it is stamped as the sender's packet enters
+ * the receive path: the time a viewer on its own machine would have it,
+ * without this process's own queueing. */
+static uint64_t rx_time_ns(struct msghdr *h)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR(h, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        }
+    return hm_wall_ns();
+}
+
+/* Reads what the socket holds, RX_BATCH datagrams per recvmmsg, into
+ * buffers shared by every peer (one loop, one thread, each datagram handled
+ * before the next read). */
+static void on_readable(uv_poll_t *w, int status, int events)
+{
+    (void)events;
+    hm_peer *p = w->data;
+    static uint8_t bufs[RX_BATCH][2048];
+    static char ctl[RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
+    if (status < 0)
+        return;
+    for (int round = 0; round < 8 && !p->destroyed && p->st != ST_FAILED; round++) {
+        struct mmsghdr msgs[RX_BATCH];
+        struct iovec iov[RX_BATCH];
+        for (int i = 0; i < RX_BATCH; i++) {
+            iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = sizeof bufs[i]};
+            msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i],
+                                                   .msg_iovlen = 1,
+                                                   .msg_control = ctl[i],
+                                                   .msg_controllen = sizeof ctl[i]}};
+        }
+        int n = recvmmsg(p->fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        for (int i = 0; i < n && !p->destroyed && p->st != ST_FAILED; i++)
+            if (msgs[i].msg_len > 0)
+                on_datagram(p, bufs[i], msgs[i].msg_len, rx_time_ns(&msgs[i].msg_hdr));
+        if (n < RX_BATCH)
+            return;
+    }
 }
 
 static void on_tick(uv_timer_t *t)
@@ -243,32 +288,29 @@ hm_peer *hm_peer_create(uv_loop_t *loop, aula_dtls_identity *identity, const cha
     p->debug = getenv("HAMMER_DEBUG") != NULL;
     aula_random_hex(p->ufrag, 8);
     aula_random_hex(p->pwd, 16);
-    struct sockaddr_in a;
-    uv_ip4_addr(bind_ip, 0, &a);
-    if (uv_udp_init_ex(loop, &p->udp, AF_INET | UV_UDP_RECVMMSG) != 0) {
+    p->loop = loop;
+    struct sockaddr_in a, me;
+    socklen_t melen = sizeof me;
+    int one = 1, sz = 1 << 20;
+    p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (p->fd < 0 || uv_ip4_addr(bind_ip, 0, &a) != 0 ||
+        bind(p->fd, (const struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(p->fd, (struct sockaddr *)&me, &melen) != 0 ||
+        setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) != 0 ||
+        setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz) != 0 ||
+        uv_poll_init_socket(loop, &p->poll, p->fd) != 0) {
+        AULA_LOG_ERROR("hammer", "udp socket failed", "err=%s", strerror(errno));
+        if (p->fd >= 0)
+            close(p->fd);
         aula_free(p);
         return NULL;
     }
-    p->udp.data = p;
+    p->port = ntohs(me.sin_port);
+    p->poll.data = p;
     uv_timer_init(loop, &p->timer);
     p->timer.data = p;
     p->open_handles = 2;
-    int err = uv_udp_bind(&p->udp, (const struct sockaddr *)&a, 0);
-    struct sockaddr_in me;
-    int melen = sizeof me;
-    if (!err)
-        err = uv_udp_getsockname(&p->udp, (struct sockaddr *)&me, &melen);
-    if (!err) {
-        p->port = ntohs(me.sin_port);
-        int sz = 1 << 20;
-        uv_recv_buffer_size((uv_handle_t *)&p->udp, &sz);
-        err = uv_udp_recv_start(&p->udp, on_alloc, on_recv);
-    }
-    if (err) {
-        AULA_LOG_ERROR("hammer", "udp socket failed", "err=%s", uv_strerror(err));
-        hm_peer_destroy(p);
-        return NULL;
-    }
+    uv_poll_start(&p->poll, UV_READABLE, on_readable);
     return p;
 }
 
@@ -320,8 +362,7 @@ static int send_srtp(hm_peer *p, uint8_t *buf, size_t len, size_t cap, bool rtcp
                    : aula_srtp_protect_rtp(p->srtp, buf, &len, cap);
     if (err)
         return err;
-    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-    int r = uv_udp_try_send(&p->udp, &b, 1, (const struct sockaddr *)&p->remote);
+    int r = send_datagram(p, buf, len);
     if (p->totals) {
         if (r < 0)
             p->totals->tx_fail++;
@@ -346,6 +387,7 @@ static void on_closed(uv_handle_t *h)
     hm_peer *p = h->data;
     if (--p->open_handles > 0)
         return;
+    close(p->fd);
     aula_dtls_destroy(p->dtls);
     aula_srtp_destroy(p->srtp);
     aula_free(p);
@@ -357,6 +399,6 @@ void hm_peer_destroy(hm_peer *p)
         return;
     p->destroyed = true;
     p->st = ST_FAILED;
-    uv_close((uv_handle_t *)&p->udp, on_closed);
+    uv_close((uv_handle_t *)&p->poll, on_closed);
     uv_close((uv_handle_t *)&p->timer, on_closed);
 }

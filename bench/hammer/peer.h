@@ -14,15 +14,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <uv.h>
 
 typedef struct hm_peer hm_peer;
 
+/* CLOCK_REALTIME in ns: the clock of the publishers' send stamps and of
+ * the kernel's receive timestamps (SO_TIMESTAMPNS), which one-way delay
+ * compares. */
+static inline uint64_t hm_wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 typedef struct hm_peer_callbacks {
     /* DTLS finished: SRTP can be sent. */
     void (*on_connected)(void *ud);
-    /* A decrypted RTP packet (buf may be changed by the callee). */
-    void (*on_rtp)(void *ud, uint8_t *pkt, size_t len, uint64_t now_ns);
+    /* A decrypted RTP packet (buf may be changed by the callee) that the
+     * kernel received at rx_ns (hm_wall_ns's clock). */
+    void (*on_rtp)(void *ud, uint8_t *pkt, size_t len, uint64_t rx_ns);
     /* A decrypted RTCP compound packet. */
     void (*on_rtcp)(void *ud, const uint8_t *pkt, size_t len);
     /* ICE or DTLS failed: final. why is borrowed for the call. */
@@ -35,7 +47,8 @@ typedef struct hm_peer_totals {
     uint64_t tx_packets, tx_fail;
 } hm_peer_totals;
 
-/* Binds a UDP socket on bind_ip (any port) and makes fresh ICE
+/* Binds a UDP socket on bind_ip (any port), read in recvmmsg batches
+ * with kernel receive timestamps, and makes fresh ICE
  * credentials. identity is borrowed and must outlive the peer; totals (may
  * be NULL) is borrowed and updated. Returns NULL if the socket fails. */
 hm_peer *hm_peer_create(uv_loop_t *loop, aula_dtls_identity *identity, const char *bind_ip,
