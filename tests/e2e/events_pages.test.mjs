@@ -232,29 +232,31 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   for (const p of [h, ola, late]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors`);
 });
 
-test('end page: the personal link, opened in a fresh browser after the event, lists and downloads its files', async () => {
-  // A one-minute event that started 50 s ago: registration and the upload
-  // happen while it runs, the link is opened once it is over.
+test('end page: opened in a fresh browser after the event, with the personal link or the password, lists and downloads its files', async () => {
+  // Two one-minute events that started 50 s ago, one with registration and
+  // one with a password: registration and the uploads happen while they
+  // run, the pages are opened once they are over.
   const started = Date.now() - 50000;
-  const { h, ev } = await hostWithEvent({
-    title: 'Short talk', starts: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'), time_zone: 'UTC',
-    duration_min: 1, type: 'webinar', access: 'registration',
-  });
+  const short = { starts: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'), time_zone: 'UTC', duration_min: 1, type: 'webinar' };
+  const { h, ev } = await hostWithEvent({ title: 'Short talk', access: 'registration', ...short });
+  const { h: h2, ev: evPw } = await hostWithEvent({ title: 'Short lesson', access: 'password', password: 'tea-at-five', ...short });
   const reg = await h.context.request.post(`${aula.url}/api/v1/events/${ev.id}/register`, {
     data: { name: 'Ola', email: 'ola.end@example.org', consent: true },
   });
   assert.equal(reg.status(), 201, await reg.text());
   const personal = (await reg.json()).personal_url;
-  const join = await h.context.request.post(`${aula.url}/api/v1/events/${ev.id}/join`, {
-    data: { host_key: ev.host_key, name: 'Hania' },
-  });
-  assert.equal(join.status(), 200, await join.text());
   const pdf = readFileSync(path.join(repoRoot, 'fuzz', 'corpus', 'sniff', 'pdf'));
-  const up = await h.context.request.post(`${aula.url}/api/v1/rooms/${ev.room}/files`, {
-    data: pdf,
-    headers: { Authorization: `Bearer ${(await join.json()).token}`, 'Content-Type': 'application/pdf', 'X-File-Name': 'Slides.pdf' },
-  });
-  assert.equal(up.status(), 201, await up.text());
+  for (const [host, e, name] of [[h, ev, 'Slides.pdf'], [h2, evPw, 'Lesson.pdf']]) {
+    const join = await host.context.request.post(`${aula.url}/api/v1/events/${e.id}/join`, {
+      data: { host_key: e.host_key, name: 'Hania' },
+    });
+    assert.equal(join.status(), 200, await join.text());
+    const up = await host.context.request.post(`${aula.url}/api/v1/rooms/${e.room}/files`, {
+      data: pdf,
+      headers: { Authorization: `Bearer ${(await join.json()).token}`, 'Content-Type': 'application/pdf', 'X-File-Name': name },
+    });
+    assert.equal(up.status(), 201, await up.text());
+  }
   const wait = started + 60000 + 500 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 
@@ -269,4 +271,25 @@ test('end page: the personal link, opened in a fresh browser after the event, li
   assert.deepEqual(readFileSync(await download.path()), pdf, 'the uploaded bytes from the end page');
   await noViolations(ola.page, 'the end page with files');
   assert.deepEqual(ola.pageErrors, []);
+
+  // The password event's page, later: it asks for the password, refuses a
+  // wrong one, and then lists and downloads the files.
+  const ela = await person('Ela', { acceptDownloads: true });
+  await ela.page.goto(`${aula.url}/e/${evPw.id}`);
+  await ela.page.getByTestId('event-ended').waitFor();
+  await ela.page.getByTestId('ended-password-form').waitFor();
+  assert.equal(await ela.page.getByTestId('ended-file').count(), 0, 'no files before the password');
+  await noViolations(ela.page, 'the end page asking for the password');
+  await ela.page.getByTestId('ended-password').fill('coffee');
+  await ela.page.getByTestId('ended-password-button').click();
+  await ela.page.getByTestId('ended-password-error').filter({ hasText: 'This password is not right' }).waitFor();
+  assert.equal(await ela.page.getByTestId('ended-file').count(), 0, 'no files after a wrong password');
+  await ela.page.getByTestId('ended-password').fill('tea-at-five');
+  await ela.page.getByTestId('ended-password-button').click();
+  const lesson = ela.page.getByTestId('ended-file').filter({ hasText: 'Lesson.pdf' });
+  await lesson.waitFor();
+  assert.equal(await ela.page.getByTestId('ended-password-form').isVisible(), false);
+  const [got] = await Promise.all([ela.page.waitForEvent('download'), lesson.click()]);
+  assert.deepEqual(readFileSync(await got.path()), pdf, 'the uploaded bytes after the password');
+  assert.deepEqual(ela.pageErrors, []);
 });

@@ -288,10 +288,44 @@ async function showEnded() {
   let res = null;
   let auth = {};
   for (auth of tries) {
-    res = await api('GET', `/api/v1/events/${encodeURIComponent(eventId)}/files`, undefined, { headers: auth });
+    res = await listFiles(auth);
     if (res.status === 200) break;
   }
-  if (res.status !== 200 || !res.body || !Array.isArray(res.body.files) || !res.body.files.length) return;
+  // A password event opened later (a new tab knows no password): ask.
+  if (res.status === 401 && res.body && res.body.password_required) {
+    $('ended-password-form').hidden = false;
+    return;
+  }
+  showFiles(res, auth);
+}
+
+function listFiles(auth) {
+  return api('GET', `/api/v1/events/${encodeURIComponent(eventId)}/files`, undefined, { headers: auth });
+}
+
+async function endedPassword(evt) {
+  evt.preventDefault();
+  const input = $('ended-password');
+  const err = $('ended-password-error');
+  input.removeAttribute('aria-invalid');
+  const auth = { 'X-Event-Password': input.value };
+  const res = input.value ? await listFiles(auth) : { status: 401 };
+  if (res.status !== 200) {
+    input.setAttribute('aria-invalid', 'true');
+    showError(err, res.status === 401 ? (input.value ? 'evPasswordWrong' : 'evPasswordNeeded') : 'evJoinFailed',
+      { msg: res.error || String(res.status) });
+    input.focus();
+    return;
+  }
+  showError(err, null);
+  $('ended-password-form').hidden = true;
+  $('ended-files-none').hidden = showFiles(res, auth);
+}
+
+// Lists the files of a 200 answer (each downloads with auth); false when
+// there are none.
+function showFiles(res, auth) {
+  if (res.status !== 200 || !res.body || !Array.isArray(res.body.files) || !res.body.files.length) return false;
   const list = $('ended-files-list');
   list.replaceChildren();
   for (const f of res.body.files) {
@@ -306,6 +340,7 @@ async function showEnded() {
     list.append(li);
   }
   $('ended-files').hidden = false;
+  return true;
 }
 
 // ---------------------------------------------------------------- forms
@@ -428,6 +463,7 @@ $('enter-host').addEventListener('click', () => {
   showNameForm();
 });
 $('enter-form').addEventListener('submit', enterForm);
+$('ended-password-form').addEventListener('submit', endedPassword);
 $('copy-personal').addEventListener('click', copyPersonal);
 $('retry').addEventListener('click', load);
 onLangChange(() => {
