@@ -5,9 +5,16 @@ usage: table.py CEILING_JSON RESULTS_JSONL
 One row per run of aula-hammer. "viewers/core" counts the viewers that
 received media; one that never did counts in "loss %" as losing all. "x Janus"
 compares viewers per core with the Janus row of the same scenario and size,
-only when neither row lost more than 0.5 % (a saturated server's viewers per
-core say nothing about what it can carry); under the table, the best
-loss-free webinar rows of each server are compared too. "of ceiling" is the server's
+only when both rows kept up: no more than 0.5 % loss, and one-way delay p99
+within 400 ms (ITU-T G.114's limit for interactive speech). A server that
+queues packets for seconds loses little yet does not carry live media, and
+its viewers per core are then only the viewers over the core it saturates.
+Under the table, the best such webinar rows of each server are compared
+too, and the memory a viewer adds beyond the shared buffers: the RSS
+difference between two such rows of different sizes over their difference
+in viewers (each row is a fresh server, so what every server has anyway
+cancels out).
+"of ceiling" is the server's
 packets/s per core over this machine's measured forwarding limit; "gen
 cores" is the load generator's own CPU (near 1.0 it, not the server, is
 the limit).
@@ -16,16 +23,37 @@ import json
 import sys
 
 MAX_LOSS_PCT = 0.5
+MAX_DELAY_P99_US = 400000
 
 
-def loss_free(r):
-    return r["loss_pct"] <= MAX_LOSS_PCT and r["viewers_per_core"] > 0
+def kept_up(r):
+    return (r["loss_pct"] <= MAX_LOSS_PCT and r["delay_p99_us"] <= MAX_DELAY_P99_US
+            and r["viewers_per_core"] > 0)
+
+
+def why_not(r):
+    return "lost" if r["loss_pct"] > MAX_LOSS_PCT else "late"
 
 
 def best_webinar(rows, server):
-    """The loss-free webinar row of server with the most viewers per core."""
-    ok = [r for r in rows if r["server"] == server and r["scenario"] == "webinar" and loss_free(r)]
+    """The webinar row of server that kept up with the most viewers per core."""
+    ok = [r for r in rows if r["server"] == server and r["scenario"] == "webinar" and kept_up(r)]
     return max(ok, key=lambda r: r["viewers_per_core"]) if ok else None
+
+
+def marginal_memory(rows, server):
+    """KiB of RSS per viewer between consecutive webinar sizes that kept up."""
+    by_size = {}
+    for r in rows:
+        if r["server"] == server and r["scenario"] == "webinar" and kept_up(r):
+            by_size.setdefault(r["viewers"], []).append(r["rss_kib"])
+    sizes = sorted(by_size)
+    out = []
+    for lo, hi in zip(sizes, sizes[1:]):
+        rss_lo = sorted(by_size[lo])[len(by_size[lo]) // 2]
+        rss_hi = sorted(by_size[hi])[len(by_size[hi]) // 2]
+        out.append("%d to %d viewers %.1f KiB" % (lo, hi, (rss_hi - rss_lo) / (hi - lo)))
+    return out
 
 
 def main():
@@ -41,10 +69,10 @@ def main():
         vpc = r["viewers_per_core"]
         j = janus.get((r["scenario"], r["viewers"]))
         ratio = ""
-        if r["server"] == "aula" and j and loss_free(r) and loss_free(j):
+        if r["server"] == "aula" and j and kept_up(r) and kept_up(j):
             ratio = "%.1fx" % (vpc / j["viewers_per_core"])
         elif r["server"] == "aula" and j:
-            ratio = "(janus lost)"
+            ratio = "(%s %s)" % ("aula" if not kept_up(r) else "janus", why_not(r if not kept_up(r) else j))
         pps_core = r["pps_out"] / cores if cores > 0 else 0
         out.append([
             r["server"], r["scenario"], str(r["viewers"]), str(r["receiving"]),
@@ -66,10 +94,15 @@ def main():
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for o in out:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(o, widths)) + " |")
+    for server in ("aula", "janus"):
+        steps = marginal_memory(rows, server)
+        if steps:
+            print()
+            print("%s, memory per added viewer: %s" % (server, ", ".join(steps)))
     a, j = best_webinar(rows, "aula"), best_webinar(rows, "janus")
     if a and j:
         print()
-        print("best loss-free webinar rows: aula %.0f viewers/core (%d viewers), "
+        print("best webinar rows that kept up: aula %.0f viewers/core (%d viewers), "
               "janus %.0f (%d viewers): %.1fx"
               % (a["viewers_per_core"], a["viewers"], j["viewers_per_core"], j["viewers"],
                  a["viewers_per_core"] / j["viewers_per_core"]))

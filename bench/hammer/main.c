@@ -414,7 +414,9 @@ int main(int argc, char **argv)
         return 1;
     h->loop = uv_default_loop();
     h->debug = getenv("HAMMER_DEBUG") != NULL;
-    hm_hist_init(&h->delay_us, 10, 20000);
+    /* 10 µs buckets up to 10 s (a saturated server queues for seconds),
+     * 1 ms buckets up to 20 s. */
+    hm_hist_init(&h->delay_us, 10, 1000000);
     hm_hist_init(&h->join_ms, 1, 20000);
     h->clients = aula_calloc((size_t)(h->opt.publishers + h->opt.viewers), sizeof *h->clients);
     uv_timer_init(h->loop, &r.pace);
