@@ -11,7 +11,7 @@
  * as its other routes do. The list and the streamed download (Range,
  * ETag) are the files module's. */
 #include "auth/api_json.h"
-#include "auth/password.h"
+#include "auth/shared_password.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -99,7 +99,8 @@ static int admitted(const aula_event_api *api, aula_http_request *req, const aul
                                         "password_required");
             return 0;
         }
-        if (!ev->password_hash || aula_password_verify(ev->password_hash, pw, strlen(pw)) != 0) {
+        if (!ev->password_hash ||
+            aula_shared_password_verify(ev->password_hash, pw, strlen(pw)) != 0) {
             aula_api_respond_error_flag(req, 401, "wrong password", "password_required");
             return 0;
         }

@@ -11,7 +11,7 @@
  * and participants come in from AULA_EVENT_DOORS_OPEN_MS before the start
  * until the end; hosts and presenters at any time. */
 #include "auth/api_json.h"
-#include "auth/password.h"
+#include "auth/shared_password.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -125,8 +125,8 @@ static int decide(const aula_event_api *api, aula_http_request *req, const aula_
                                             "password_required");
                 return -1;
             }
-            if (!ev->password_hash ||
-                aula_password_verify(ev->password_hash, in->password, strlen(in->password)) != 0) {
+            if (!ev->password_hash || aula_shared_password_verify(ev->password_hash, in->password,
+                                                                  strlen(in->password)) != 0) {
                 aula_api_respond_error_flag(req, 401, "wrong password", "password_required");
                 return -1;
             }

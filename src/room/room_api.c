@@ -2,6 +2,7 @@
 
 #include "auth/api_json.h"
 #include "auth/password.h"
+#include "auth/shared_password.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -278,7 +279,8 @@ static int admit(const aula_room_api *api, aula_http_request *req, const aula_ro
                                         "password_required");
             return -1;
         }
-        if (aula_password_verify(rec->password_hash, j->password, strlen(j->password)) != 0) {
+        if (aula_shared_password_verify(rec->password_hash, j->password, strlen(j->password)) !=
+            0) {
             aula_api_respond_error_flag(req, 401, "wrong password", "password_required");
             return -1;
         }

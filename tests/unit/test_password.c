@@ -1,12 +1,14 @@
 /* Password hashes: argon2id encoded strings, salted, verifying only the
  * right password. */
 #include "auth/password.h"
+#include "auth/shared_password.h"
 #include "core/alloc.h"
 #include "core/error.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -69,6 +71,51 @@ static void bad_input(void **state)
     assert_int_equal(aula_password_verify(NULL, "pw", 2), AULA_EINVAL);
 }
 
+/* argon2id checks run by aula_shared_password_verify() so far. */
+static uint64_t argon2_checks(void)
+{
+    uint64_t checks = 0, remembered = 0;
+    aula_shared_password_counts(&checks, &remembered);
+    return checks;
+}
+
+/* Calls a remembered password answered so far. */
+static uint64_t remembered(void)
+{
+    uint64_t checks = 0, hits = 0;
+    aula_shared_password_counts(&checks, &hits);
+    return hits;
+}
+
+/* A room's password typed by many: argon2id runs once for the right
+ * password, then every time for a wrong one; a new password for the room
+ * (a new hash) does not take the old one. */
+static void shared_password_checked_once(void **state)
+{
+    (void)state;
+    char *h = NULL, *h2 = NULL;
+    assert_int_equal(aula_password_hash("ciasteczko", 10, &h), 0);
+    uint64_t before = argon2_checks(), hits = remembered();
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(aula_shared_password_verify(h, "ciasteczko", 10), 0);
+    assert_int_equal(argon2_checks(), before + 1);
+    assert_int_equal(aula_shared_password_verify(h, "ciasteczkO", 10), AULA_EPERM);
+    assert_int_equal(aula_shared_password_verify(h, "ciasteczk", 9), AULA_EPERM);
+    assert_int_equal(argon2_checks(), before + 3);
+    assert_int_equal(aula_shared_password_verify(h, "", 0), AULA_EPERM);
+    assert_int_equal(aula_shared_password_verify("plain text", "ciasteczko", 10), AULA_EINVAL);
+
+    assert_int_equal(aula_password_hash("herbatka", 8, &h2), 0);
+    assert_int_equal(aula_shared_password_verify(h2, "ciasteczko", 10), AULA_EPERM);
+    assert_int_equal(aula_shared_password_verify(h2, "herbatka", 8), 0);
+    assert_int_equal(aula_shared_password_verify(h2, "herbatka", 8), 0);
+    assert_int_equal(aula_shared_password_verify(h, "ciasteczko", 10), 0);
+    assert_int_equal(argon2_checks(), before + 5);
+    assert_int_equal(remembered(), hits + 6);
+    aula_free(h);
+    aula_free(h2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -76,6 +123,7 @@ int main(void)
         cmocka_unit_test(salted),
         cmocka_unit_test(known_vector),
         cmocka_unit_test(bad_input),
+        cmocka_unit_test(shared_password_checked_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
