@@ -1,6 +1,11 @@
 #include "room/hands.h"
 
+#include "core/alloc.h"
+#include "http/jsonrpc.h"
 #include "room/room_internal.h"
+#include "room/webinar.h"
+
+#include <string.h>
 
 /* Hands are few (a class at most): a scan of the room per change is
  * cheaper than keeping a second list in order. */
@@ -11,7 +16,7 @@ int aula_hand_raise(aula_participant *p, int64_t now_ms)
         return 1;
     p->hand_seq = ++p->room->next_hand_seq;
     p->hand_since_ms = now_ms;
-    aula__hands_broadcast(p->room);
+    aula__hands_broadcast(p->room, p);
     return 0;
 }
 
@@ -21,7 +26,7 @@ int aula_hand_lower(aula_participant *p)
         return 1;
     p->hand_seq = 0;
     p->hand_since_ms = 0;
-    aula__hands_broadcast(p->room);
+    aula__hands_broadcast(p->room, p);
     return 0;
 }
 
@@ -36,9 +41,16 @@ size_t aula_hand_place(const aula_participant *p)
     return place;
 }
 
-json_t *aula_room_hands_json(const aula_room *r)
+/* An attendee of a webinar: sees and is seen by the stage only. */
+static int in_audience(const aula_room *r, const aula_participant *p)
+{
+    return p && aula_room_is_webinar(r) && p->role == AULA_ROLE_ATTENDEE;
+}
+
+json_t *aula_room_hands_json(const aula_room *r, const aula_participant *viewer)
 {
     json_t *arr = json_array();
+    int own_only = in_audience(r, viewer);
     uint64_t after = 0;
     for (;;) {
         /* The next raised hand after `after` in raise order. */
@@ -48,13 +60,31 @@ json_t *aula_room_hands_json(const aula_room *r)
                 next = q;
         if (!next)
             return arr;
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:I}", "id", next->id, "name", next->name,
-                                             "since", (json_int_t)next->hand_since_ms));
+        if (!own_only || next == viewer)
+            json_array_append_new(arr,
+                                  json_pack("{s:s,s:s,s:I}", "id", next->id, "name", next->name,
+                                            "since", (json_int_t)next->hand_since_ms));
         after = next->hand_seq;
     }
 }
 
-void aula__hands_broadcast(aula_room *r)
+void aula__hands_broadcast(aula_room *r, aula_participant *changed)
 {
-    aula_room_notify(r, "hand.changed", json_pack("{s:o}", "hands", aula_room_hands_json(r)), NULL);
+    json_t *params = json_pack("{s:o}", "hands", aula_room_hands_json(r, NULL));
+    if (!aula_room_is_webinar(r)) {
+        aula_room_notify(r, "hand.changed", params, NULL);
+        return;
+    }
+    char *text = aula_rpc_notification("hand.changed", params);
+    size_t len = strlen(text);
+    for (aula_participant *q = r->first; q; q = q->next)
+        if (!in_audience(r, q))
+            q->sink.deliver(q->sink_ud, text, len);
+    aula_free(text);
+    if (in_audience(r, changed)) {
+        char *own = aula_rpc_notification(
+            "hand.changed", json_pack("{s:o}", "hands", aula_room_hands_json(r, changed)));
+        changed->sink.deliver(changed->sink_ud, own, strlen(own));
+        aula_free(own);
+    }
 }

@@ -1,5 +1,9 @@
-/* Raised hands: a queue in raise order, visible to everyone in the room
- * (hand.changed {hands: [{id, name, since}]}). Thread: the control thread. */
+/* Raised hands: a queue in raise order (hand.changed {hands: [{id, name,
+ * since}]}), visible to everyone in a meeting. In a webinar the stage
+ * (hosts, cohosts, presenters) sees the queue and an attendee only their
+ * own hand: attendees do not learn of each other, and a hand going up in
+ * an audience of hundreds is not a message to each of them. Thread: the
+ * control thread. */
 #ifndef AULA_ROOM_HANDS_H
 #define AULA_ROOM_HANDS_H
 
@@ -17,8 +21,8 @@ int aula_hand_lower(aula_participant *p);
 
 /* p's place in the queue: 1 for the first raised hand, 0 when down. */
 size_t aula_hand_place(const aula_participant *p);
-/* The queue as [{"id", "name", "since"}], first raised first; a new
- * reference. */
-json_t *aula_room_hands_json(const aula_room *r);
+/* The queue as viewer may see it (see above), as [{"id", "name",
+ * "since"}], first raised first; a new reference. */
+json_t *aula_room_hands_json(const aula_room *r, const aula_participant *viewer);
 
 #endif

@@ -284,7 +284,7 @@ void aula_participant_leave(aula_participant *p, int64_t now_ms)
     json_t *params = json_pack("{s:o}", "participant", aula_participant_json(p));
     aula__webinar_announce(r, p, "participant.left", params, 0, now_ms);
     if (hand_was_up)
-        aula__hands_broadcast(r);
+        aula__hands_broadcast(r, NULL);
     aula_free(p->name);
     aula_free(p);
     aula_room_release(r);

@@ -47,8 +47,10 @@ struct aula_room {
     aula_room *hash_next;         /* the registry's bucket chain */
 };
 
-/* Tells everyone in r the hand queue (hand.changed). */
-void aula__hands_broadcast(aula_room *r);
+/* Tells the room the hand queue (hand.changed; see room/hands.h for
+ * webinars), changed being the participant whose hand moved (NULL when
+ * they left). */
+void aula__hands_broadcast(aula_room *r, aula_participant *changed);
 
 /* Unlinks p from its room's list without telling anyone or freeing it. */
 void aula__room_unlink(aula_participant *p);

@@ -165,7 +165,8 @@ json_t *aula__m_lobby_decline(void *ctx, json_t *params, aula_rpc_error *err)
 
 static json_t *hands_result(session *s)
 {
-    return json_pack("{s:o}", "hands", aula_room_hands_json(aula_participant_room(s->participant)));
+    return json_pack("{s:o}", "hands",
+                     aula_room_hands_json(aula_participant_room(s->participant), s->participant));
 }
 
 json_t *aula__m_hand_raise(void *ctx, json_t *params, aula_rpc_error *err)

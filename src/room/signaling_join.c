@@ -95,7 +95,7 @@ static json_t *joined_result(session *s, int replaced)
         "me", "id", aula_participant_id(p), "name", aula_participant_name(p), "role",
         aula_role_name(aula_participant_role(p)), "room", aula_room_json(r), "participants",
         aula_webinar_participants_json(r, p), "chat", chat, "chat_has_more", has_more, "hands",
-        aula_room_hands_json(r), "replaced", replaced);
+        aula_room_hands_json(r, p), "replaced", replaced);
     if (aula_participant_is_host(p))
         json_object_set_new(res, "lobby", aula_lobby_json(r));
     aula_webinar_join_extras(r, p, res);

@@ -157,6 +157,22 @@ test('attendees get a count, not each other; hosts get everyone', async () => {
   await h.client.call('reaction.send', { emoji: '❤️' });
   await c.client.waitFor('reaction', (p) => p.emoji === '❤️');
   assert.ok(!c.client.notifications.some((n) => n.method === 'reaction' && n.params.participant.id === a.id));
+  // Raised hands: the stage sees the queue, an attendee only her own hand.
+  const ids = (hands) => hands.map((x) => x.id);
+  await a.client.call('hand.raise', {});
+  await h.client.waitFor('hand.changed', (p) => ids(p.hands).join() === a.id);
+  assert.deepEqual(ids((await a.client.waitFor('hand.changed')).hands), [a.id]);
+  const up = await c.client.call('hand.raise', {});
+  assert.deepEqual(ids(up.hands), [c.id], 'the answer shows Cel her own hand only');
+  await h.client.waitFor('hand.changed', (p) => ids(p.hands).join() === [a.id, c.id].join());
+  assert.deepEqual(ids((await c.client.waitFor('hand.changed')).hands), [c.id]);
+  await h.client.call('hand.lower', { participant: a.id });
+  await a.client.waitFor('hand.changed', (p) => p.hands.length === 0);
+  await h.client.waitFor('hand.changed', (p) => ids(p.hands).join() === c.id);
+  for (const x of [a, c]) {
+    const seen = x.client.notifications.filter((n) => n.method === 'hand.changed').flatMap((n) => ids(n.params.hands));
+    assert.ok(seen.every((id) => id === x.id), `${x.id} saw only her own hand: ${seen}`);
+  }
   c.client.close();
   // No e-mail address anywhere in what an attendee got.
   assert.doesNotMatch(JSON.stringify(a.client.notifications) + JSON.stringify(a.join), /@/);

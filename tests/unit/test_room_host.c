@@ -401,7 +401,7 @@ static void hands_in_raise_order(void **state)
     assert_int_equal(aula_hand_place(pb), 1);
     assert_int_equal(aula_hand_place(pa), 2);
     assert_int_equal(aula_hand_place(host), 0);
-    json_t *hands = aula_room_hands_json(r);
+    json_t *hands = aula_room_hands_json(r, NULL);
     assert_int_equal(json_array_size(hands), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(hands, 0), "name")),
                         "Bartek");
