@@ -51,31 +51,8 @@ void aula__webinar_destroy(aula_webinar *w)
     if (!w)
         return;
     aula_free(w->tallies);
-    aula_free(w->demoted);
     aula_free(w->voted_questions);
     aula_free(w);
-}
-
-static int was_demoted(const aula_webinar *w, const char *id)
-{
-    for (size_t i = 0; id && i < w->n_demoted; i++)
-        if (!strcmp(w->demoted[i], id))
-            return 1;
-    return 0;
-}
-
-static void set_demoted(aula_webinar *w, const char *id, int demoted)
-{
-    for (size_t i = 0; i < w->n_demoted; i++)
-        if (!strcmp(w->demoted[i], id)) {
-            if (!demoted)
-                memcpy(w->demoted[i], w->demoted[--w->n_demoted], sizeof w->demoted[0]);
-            return;
-        }
-    if (!demoted)
-        return;
-    w->demoted = aula_realloc(w->demoted, (w->n_demoted + 1) * sizeof w->demoted[0]);
-    snprintf(w->demoted[w->n_demoted++], sizeof w->demoted[0], "%s", id);
 }
 
 aula_role aula__webinar_entry_role(const aula_room *r, const char *participant_id, aula_role role)
@@ -85,9 +62,13 @@ aula_role aula__webinar_entry_role(const aula_room *r, const char *participant_i
         return role;
     if (role == AULA_ROLE_PARTICIPANT)
         return AULA_ROLE_ATTENDEE;
-    if (role == AULA_ROLE_PRESENTER && was_demoted(w, participant_id))
-        return AULA_ROLE_ATTENDEE;
-    return role;
+    if (role != AULA_ROLE_PRESENTER)
+        return role;
+    /* Taken off stage since the token was made: stays in the audience
+     * (and so when the store cannot say). */
+    int off = 1;
+    aula_store_stage_is_off(aula_room_store(r), r->id, participant_id, &off);
+    return off ? AULA_ROLE_ATTENDEE : role;
 }
 
 static int is_attendee(const aula_room *r, const aula_participant *p)
@@ -240,9 +221,11 @@ int aula_webinar_stage(aula_participant *host, const char *target_id, int on, in
     if (on_stage == on)
         return aula__webinar_fail(AULA_EINVAL, why, whylen,
                                   on ? "already on stage" : "not on stage");
+    if (aula_store_stage_set_off(aula_room_store(r), r->id, t->id, !on, now_ms) != 0)
+        return aula__webinar_fail(AULA_ESTORE, why, whylen,
+                                  "could not save who is on stage, try again");
     aula_webinar *w = r->webinar;
     t->role = on ? AULA_ROLE_PRESENTER : AULA_ROLE_ATTENDEE;
-    set_demoted(w, t->id, !on);
     if (on && w->attendees > 0)
         w->attendees--;
     else if (!on)

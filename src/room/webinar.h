@@ -51,7 +51,9 @@ void aula__webinar_destroy(aula_webinar *w);
 
 /* The role a person entering r gets: in a webinar a plain participant (a
  * join without a token, or a room link) is an attendee, and a presenter a
- * host took off the stage stays an attendee while the room is live. */
+ * host took off the stage stays an attendee (the store keeps who was, so
+ * a presenter token still valid does not bring them back after a restart
+ * either). */
 aula_role aula__webinar_entry_role(const aula_room *r, const char *participant_id, aula_role role);
 
 /* Announces p's arrival or departure (method participant.joined or

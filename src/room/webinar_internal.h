@@ -30,8 +30,6 @@ struct aula_webinar {
     int results_pending;
     int64_t *voted_questions; /* owned: questions whose upvotes are not told yet */
     size_t n_voted_questions;
-    char (*demoted)[AULA_PARTICIPANT_ID_LEN + 1]; /* owned: taken off stage while live */
-    size_t n_demoted;
 };
 
 /* Asks for aula_webinar_flush(r) at due_ms (room.c passes it on to the

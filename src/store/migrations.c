@@ -210,6 +210,19 @@ static const aula_store_migration migrations[] = {
         "registrations.mailed_ms",
         "ALTER TABLE registrations ADD COLUMN mailed_ms BIGINT;\n",
     },
+    /* Webinars: who a host took off stage, so that the presenter join
+     * token they still hold (valid up to join_token_ttl) does not put them
+     * back on stage after a restart, or after the room was unloaded. */
+    {
+        7,
+        "stage_off",
+        "CREATE TABLE stage_off (\n"
+        "    room_id TEXT NOT NULL REFERENCES rooms (id),\n"
+        "    participant_id TEXT NOT NULL,\n"
+        "    at_ms BIGINT NOT NULL,\n"
+        "    PRIMARY KEY (room_id, participant_id)\n"
+        ");\n",
+    },
 };
 
 const aula_store_migration *aula_store_migrations(size_t *n)

@@ -1,6 +1,6 @@
 /* The SQLite side of the webinar records (migration 5: questions,
  * question_votes, polls, poll_choices, poll_votes; rooms.chat_mode from
- * migration 4).
+ * migration 4; stage_off from migration 7).
  *
  * Statements are prepared per call, as in store_sqlite_files.c: Q&A and
  * polls are rare next to chat lines, and it keeps store_sqlite.c's
@@ -376,6 +376,36 @@ static int op_room_set_chat_mode(aula_store *s, const char *room_id, const char 
     return aula__sqlite_write(db, st, rc, 1, "room chat mode", KEY, room_id);
 }
 
+static int op_stage_set_off(aula_store *s, const char *room_id, const char *participant_id, int off,
+                            int64_t now_ms)
+{
+    sqlite3 *db = aula__store_sqlite_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc = off ? aula__sqlite_prepare(db, &st,
+                                        "INSERT INTO stage_off (room_id, participant_id, at_ms) "
+                                        "VALUES (?1, ?2, ?3) ON CONFLICT (room_id, participant_id) "
+                                        "DO UPDATE SET at_ms = excluded.at_ms",
+                                        "ssl", room_id, participant_id, now_ms)
+                 : aula__sqlite_prepare(
+                       db, &st, "DELETE FROM stage_off WHERE room_id = ?1 AND participant_id = ?2",
+                       "ss", room_id, participant_id);
+    return aula__sqlite_write(db, st, rc, 0, "stage off", KEY, room_id);
+}
+
+static int op_stage_is_off(aula_store *s, const char *room_id, const char *participant_id, int *off)
+{
+    sqlite3 *db = aula__store_sqlite_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc = aula__sqlite_prepare(
+        db, &st, "SELECT 1 FROM stage_off WHERE room_id = ?1 AND participant_id = ?2", "ss",
+        room_id, participant_id);
+    int err = aula__sqlite_step_int(db, st, rc, NULL, "stage is off", KEY, room_id);
+    if (err == AULA_ENOENT)
+        return 0;
+    *off = err == 0;
+    return err;
+}
+
 const aula_store_webinar_ops aula__sqlite_webinar_ops = {
     .question_add = op_question_add,
     .question_get = op_question_get,
@@ -391,4 +421,6 @@ const aula_store_webinar_ops aula__sqlite_webinar_ops = {
     .poll_counts = op_poll_counts,
     .poll_voted = op_poll_voted,
     .room_set_chat_mode = op_room_set_chat_mode,
+    .stage_set_off = op_stage_set_off,
+    .stage_is_off = op_stage_is_off,
 };

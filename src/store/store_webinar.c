@@ -160,3 +160,18 @@ int aula_store_room_set_chat_mode(aula_store *s, const char *room_id, const char
     assert(room_id && mode);
     return DISPATCH(room_set_chat_mode(s, room_id, mode));
 }
+
+int aula_store_stage_set_off(aula_store *s, const char *room_id, const char *participant_id,
+                             int off, int64_t now_ms)
+{
+    assert(room_id && participant_id);
+    return DISPATCH(stage_set_off(s, room_id, participant_id, off, now_ms));
+}
+
+int aula_store_stage_is_off(aula_store *s, const char *room_id, const char *participant_id,
+                            int *off)
+{
+    assert(room_id && participant_id && off);
+    *off = 0;
+    return DISPATCH(stage_is_off(s, room_id, participant_id, off));
+}

@@ -82,6 +82,9 @@ typedef struct aula_store_webinar_ops {
                        int64_t *voters);
     int (*poll_voted)(aula_store *s, int64_t id, const char *participant_id, uint32_t *choices);
     int (*room_set_chat_mode)(aula_store *s, const char *room_id, const char *mode);
+    int (*stage_set_off)(aula_store *s, const char *room_id, const char *participant_id, int off,
+                         int64_t now_ms);
+    int (*stage_is_off)(aula_store *s, const char *room_id, const char *participant_id, int *off);
 } aula_store_webinar_ops;
 
 /* Stores a question (q->id is ignored; room_id, participant_id, name, text
@@ -139,5 +142,15 @@ int aula_store_poll_voted(aula_store *s, int64_t id, const char *participant_id,
  * room record (aula_room_rec.chat_mode) reads it back. AULA_ENOENT: no
  * such room. */
 int aula_store_room_set_chat_mode(aula_store *s, const char *room_id, const char *mode);
+
+/* Records that a host took participant_id off the stage of room_id (off
+ * 1, at now_ms) or brought it back (off 0) (migration 7). AULA_ENOENT: no
+ * such room. */
+int aula_store_stage_set_off(aula_store *s, const char *room_id, const char *participant_id,
+                             int off, int64_t now_ms);
+/* *off: 1 when participant_id was taken off the stage of room_id and not
+ * brought back since, else 0. */
+int aula_store_stage_is_off(aula_store *s, const char *room_id, const char *participant_id,
+                            int *off);
 
 #endif

@@ -290,23 +290,34 @@ test('polls: one vote each, closed polls refuse, results live to hosts and shown
   for (const x of [h, a, b, c]) x.client.close();
 });
 
-test('a restart keeps questions, votes and the chat mode', async () => {
+test('a restart keeps questions, votes, the chat mode and who was taken off stage', async () => {
   const own = await startAula();
   try {
     const ev = await webinar(own.url);
     const hostTok = await joinToken(ev, { host_key: ev.host_key, name: 'Ewa' }, own.url);
     const attTok = await joinToken(ev, { name: 'Ala' }, own.url);
+    const bobTok = await joinToken(ev, { name: 'Bob' }, own.url);
     let h = await openClient(own.wsUrl);
     await h.call('room.join', { token: hostTok.token });
     let a = await openClient(own.wsUrl);
-    await a.call('room.join', { token: attTok.token });
+    const ala = (await a.call('room.join', { token: attTok.token })).me;
+    let b = await openClient(own.wsUrl);
+    const bob = (await b.call('room.join', { token: bobTok.token })).me;
     const { question } = await a.call('qa.ask', { text: 'Will this survive?' });
     const { poll } = await h.call('poll.create', { question: 'Ready?', choices: ['yes', 'no'] });
     await h.call('poll.open', { poll: poll.id });
     await a.call('poll.vote', { poll: poll.id, choices: [0] });
     await h.call('room.setChatMode', { mode: 'hosts' });
-    h.close();
-    a.close();
+    // Both go on stage and keep the presenter token they got; Ala is taken
+    // off again, Bob stays.
+    const presenterToken = async (client, id) => {
+      await h.call('stage.invite', { participant: id });
+      return (await client.waitFor('participant.role', (p) => p.participant.id === id)).token;
+    };
+    const alaPresenter = await presenterToken(a, ala.id);
+    const bobPresenter = await presenterToken(b, bob.id);
+    await h.call('stage.remove', { participant: ala.id });
+    for (const c of [h, a, b]) c.close();
     const st = await own.stop({ keepData: true });
     assert.equal(st.code, 0);
 
@@ -325,8 +336,18 @@ test('a restart keeps questions, votes and the chat mode', async () => {
       assert.deepEqual(polls[0].results.counts, [1, 0]);
       const twice = await refused(a, 'poll.vote', { poll: poll.id, choices: [1] });
       assert.equal(twice.message, 'you have already voted in this poll');
-      h.close();
       a.close();
+      // Ala's presenter token, still valid, does not put her back on stage;
+      // Bob's does.
+      a = await openClient(again.wsUrl);
+      const back = await a.call('room.join', { token: alaPresenter });
+      assert.equal(back.me.role, 'attendee');
+      assert.equal((await refused(a, 'media.publish', { sdp: OFFER })).code, -32006);
+      b = await openClient(again.wsUrl);
+      const stays = await b.call('room.join', { token: bobPresenter });
+      assert.equal(stays.me.role, 'presenter');
+      assert.match((await b.call('media.publish', { sdp: OFFER })).sdp, /^v=0/);
+      for (const c of [h, a, b]) c.close();
     } finally {
       await again.stop();
     }

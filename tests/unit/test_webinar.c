@@ -112,6 +112,24 @@ static void the_stage_decides_who_publishes(void **state)
     a->p = NULL;
     ala = enter(f, ALA, "Ala", AULA_ROLE_PRESENTER, a);
     assert_int_equal(aula_participant_role(ala), AULA_ROLE_ATTENDEE);
+
+    /* The store keeps it, also once the room was unloaded (everyone left):
+     * Ala stays in the audience, Bob (on stage when he left) comes back on
+     * stage. */
+    assert_int_equal(aula_webinar_stage(host, BOB, 1, 400, why, sizeof why), 0);
+    int off = 0;
+    assert_int_equal(aula_store_stage_is_off(f->store, aula_room_id(r), ALA, &off), 0);
+    assert_int_equal(off, 1);
+    assert_int_equal(aula_store_stage_is_off(f->store, aula_room_id(r), BOB, &off), 0);
+    assert_int_equal(off, 0);
+    aula_participant_leave(ala, 500);
+    aula_participant_leave(bob, 500);
+    aula_participant_leave(host, 500);
+    a->p = b->p = h->p = NULL;
+    ala = enter(f, ALA, "Ala", AULA_ROLE_PRESENTER, a);
+    bob = enter(f, BOB, "Bob", AULA_ROLE_PRESENTER, b);
+    assert_int_equal(aula_participant_role(ala), AULA_ROLE_ATTENDEE);
+    assert_int_equal(aula_participant_role(bob), AULA_ROLE_PRESENTER);
 }
 
 static void chat_modes(void **state)
