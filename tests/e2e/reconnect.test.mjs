@@ -104,6 +104,41 @@ test('connection lost: reconnecting state, then back with the missed chat', asyn
   }
 });
 
+test('the same person opens the meeting in a second tab: the first one says so, the others see her once', async () => {
+  const room = await createRoom(aula.url, 'Two tabs');
+  const a = await newPerson(browser);
+  const b = await newPerson(browser);
+  people.push(a, b);
+  await a.page.goto(`${aula.url}/r/${room.id}?name=Ala`);
+  await b.page.goto(`${aula.url}/r/${room.id}?name=Bartek`);
+  await waitForPeople(b.page, ['Ala', 'Bartek']);
+  const before = await a.page.evaluate(() => document.querySelector('[data-testid="participant"].me')?.dataset.id);
+  assert.ok(before, 'Ala has a participant id');
+
+  // A tab opened from hers (as "duplicate tab" does) carries her session
+  // and goes back into the meeting as the same participant.
+  const [second] = await Promise.all([
+    a.context.waitForEvent('page'),
+    a.page.evaluate(() => { window.open(window.location.href); }),
+  ]);
+  await second.getByTestId('chat-input').waitFor();
+  await a.page.getByRole('heading', { name: 'This meeting is open in another window' }).waitFor();
+  assert.equal(await a.page.getByTestId('ended').getAttribute('data-reason'), 'replaced');
+  assert.match(await a.page.getByTestId('ended-text').textContent(), /from another tab or window/);
+  assert.equal(await second.evaluate(() => document.querySelector('[data-testid="participant"].me')?.dataset.id), before);
+  await waitForPeople(second, ['Ala', 'Bartek']);
+  await waitForPeople(b.page, ['Ala', 'Bartek']);
+
+  // The first tab stays out (no reconnecting), and chat goes on from the second.
+  const input = second.getByLabel('Your message');
+  await input.fill('from the other tab');
+  await input.press('Enter');
+  await waitForMessage(b.page, 'from the other tab');
+  assert.equal(await a.page.getByTestId('ended').isVisible(), true);
+  assert.deepEqual(a.pageErrors, []);
+  assert.deepEqual(b.pageErrors, []);
+});
+
 test('aula restarts: the page comes back by itself and nothing is lost', async () => {
   const room = await createRoom(aula.url, 'Restart');
   const a = await newPerson(browser);
