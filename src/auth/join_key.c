@@ -2,6 +2,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/hex.h"
 #include "core/random.h"
 
 #include <errno.h>
@@ -10,17 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Creates the key file with O_EXCL: if two processes start at once on the
  * same folder, one creates it and the other reads the winner's key. */
@@ -80,7 +70,7 @@ static int read_key(const char *path, unsigned char **out, size_t *len, char *er
     } else {
         unsigned char *k = aula_malloc((size_t)n / 2);
         for (ssize_t i = 0; i < n && rc == 0; i += 2) {
-            int hi = hexval(buf[i]), lo = hexval(buf[i + 1]);
+            int hi = aula_hex_digit(buf[i]), lo = aula_hex_digit(buf[i + 1]);
             if (hi < 0 || lo < 0)
                 rc = AULA_EINVAL;
             else

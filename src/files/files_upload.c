@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/hex.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "files/blob.h"
@@ -54,14 +55,6 @@ static void upload_free(upload *u)
     aula_free(u);
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Percent-decodes (RFC 3986 section 2.1) into a new string; with plus,
  * '+' is a space (form encoding in a query). NULL on a bad escape. */
 static char *percent_decode(const char *s, size_t len, int plus)
@@ -70,8 +63,8 @@ static char *percent_decode(const char *s, size_t len, int plus)
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%') {
-            int hi = i + 1 < len ? hexval(s[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+            int hi = i + 1 < len ? aula_hex_digit(s[i + 1]) : -1;
+            int lo = i + 2 < len ? aula_hex_digit(s[i + 2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) { /* %00 would cut the name */
                 aula_free(out);
                 return NULL;

@@ -2,6 +2,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/hex.h"
 
 #include <assert.h>
 #include <http_parser.h>
@@ -128,17 +129,6 @@ static bool is_tchar(unsigned char c)
 static bool is_field_char(unsigned char c)
 {
     return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Checks the request line bytes about to be parsed, up to its LF. Returns 0
@@ -389,7 +379,7 @@ static int chunk_byte(aula_http_parser *p, unsigned char c)
 {
     switch (p->chunk) {
     case CHUNK_SIZE: {
-        int h = hex_value(c);
+        int h = aula_hex_digit(c);
         if (h >= 0) {
             if (p->remaining > (UINT64_MAX >> 4))
                 return 400;

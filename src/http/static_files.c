@@ -2,6 +2,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/hex.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -67,17 +68,6 @@ const char *aula_static_mime_type(const char *filename)
     return "application/octet-stream";
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes rel_path (RFC 3986 section 2.1) and appends it to out
  * segment by segment. Returns false for anything that could leave the
  * folder or name a hidden file: "..", any segment starting with '.', a
@@ -106,8 +96,8 @@ static bool append_safe_path(aula_buf *out, const char *rel_path)
             continue;
         }
         if (c == '%') {
-            int hi = hex_digit(p[1]);
-            int lo = hi < 0 ? -1 : hex_digit(p[2]);
+            int hi = aula_hex_digit(p[1]);
+            int lo = hi < 0 ? -1 : aula_hex_digit(p[2]);
             if (lo < 0) {
                 ok = false;
                 break;

@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -262,17 +263,6 @@ static int attr_ice_options(parser *p, char *v)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* a=fingerprint:<hash-func> <XX:XX:...>, RFC 8122 §5. */
 static int attr_fingerprint(parser *p, char *v)
 {
@@ -282,7 +272,7 @@ static int attr_fingerprint(parser *p, char *v)
         return fail(p, AULA_EPROTO, "a=fingerprint: expected <hash> <digest>");
     fp.alg = alg;
     for (const char *h = hex;;) {
-        int hi = hexval(h[0]), lo = hi < 0 ? -1 : hexval(h[1]);
+        int hi = aula_hex_digit(h[0]), lo = hi < 0 ? -1 : aula_hex_digit(h[1]);
         if (lo < 0)
             return fail(p, AULA_EPROTO, "a=fingerprint: bad hex digest");
         if (fp.len == AULA_SDP_MAX_FINGERPRINT)
