@@ -9,7 +9,7 @@
 // to the room page (event_join.js) and goes there by itself.
 import { initI18n, onLangChange, tr, getLang } from './i18n.js';
 import { api } from './api.js';
-import { copyText, codePoints, ROOM_ID_RE } from './util.js';
+import { copyText, codePoints, idFromPath } from './util.js';
 import { credFromHash, loadCred, saveCred, joinEvent, handOff } from './event_join.js';
 import { toMs, formatWhen, formatDuration, zoneDiffers, countdown } from './event_time.js';
 import { downloadFile, fileSize } from './files.js';
@@ -26,17 +26,6 @@ let cred = {};
 let tick = 0;
 let retryTimer = 0;
 let lastWords = '';
-
-function idFromPath(pathname) {
-  const m = pathname.match(/^\/e\/([^/]+)\/?$/);
-  if (!m) return null;
-  try {
-    const id = decodeURIComponent(m[1]);
-    return ROOM_ID_RE.test(id) ? id : null;
-  } catch {
-    return null;
-  }
-}
 
 function show(name, { focus = true } = {}) {
   for (const v of views) el[v].hidden = v !== name;
@@ -427,7 +416,7 @@ async function copyPersonal() {
 // ---------------------------------------------------------------- start
 
 function start() {
-  eventId = idFromPath(window.location.pathname);
+  eventId = idFromPath(window.location.pathname, 'e');
   if (!eventId) {
     show('notfound');
     return;

@@ -1,24 +1,13 @@
 // Shared state of the meeting page and a tiny event hub, so the page's
 // modules (join, lobby, chat, people, layout, hands, reactions, controls)
 // need not import each other.
-import { ROOM_ID_RE } from './util.js';
+import { idFromPath } from './util.js';
 import { RpcError } from './rpc.js';
 
 export const $ = (id) => document.getElementById(id);
 
-function roomIdFromPath(pathname) {
-  const m = pathname.match(/^\/r\/([^/]+)\/?$/);
-  if (!m) return null;
-  try {
-    const id = decodeURIComponent(m[1]);
-    return ROOM_ID_RE.test(id) ? id : null;
-  } catch {
-    return null;
-  }
-}
-
 export const state = {
-  roomId: roomIdFromPath(window.location.pathname),
+  roomId: idFromPath(window.location.pathname, 'r'),
   title: '',
   phase: 'loading', // loading | notfound | error | join | lobby | room | left | ended
   name: '',

@@ -79,3 +79,16 @@ export function codePoints(s) {
 // Room ids look like "abc-defg-hjk"; accept any reasonable URL-safe id so
 // the client does not need to change if the format grows.
 export const ROOM_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+// The id in a page address /<kind>/<id> (kind 'r' for a room, 'e' for an
+// event), or null when the address has no valid one.
+export function idFromPath(pathname, kind) {
+  const m = pathname.match(new RegExp(`^/${kind}/([^/]+)/?$`));
+  if (!m) return null;
+  try {
+    const id = decodeURIComponent(m[1]);
+    return ROOM_ID_RE.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
