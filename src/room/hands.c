@@ -1,11 +1,7 @@
 #include "room/hands.h"
 
-#include "core/alloc.h"
-#include "http/jsonrpc.h"
 #include "room/room_internal.h"
 #include "room/webinar.h"
-
-#include <string.h>
 
 /* Hands are few (a class at most): a scan of the room per change is
  * cheaper than keeping a second list in order. */
@@ -41,16 +37,17 @@ size_t aula_hand_place(const aula_participant *p)
     return place;
 }
 
-/* An attendee of a webinar: sees and is seen by the stage only. */
-static int in_audience(const aula_room *r, const aula_participant *p)
+/* In a webinar only hosts and cohosts, who alone see the audience, get the
+ * whole queue; anyone else sees their own hand. */
+static int own_hand_only(const aula_room *r, const aula_participant *p)
 {
-    return p && aula_room_is_webinar(r) && p->role == AULA_ROLE_ATTENDEE;
+    return p && aula_room_is_webinar(r) && !aula_participant_is_host(p);
 }
 
 json_t *aula_room_hands_json(const aula_room *r, const aula_participant *viewer)
 {
     json_t *arr = json_array();
-    int own_only = in_audience(r, viewer);
+    int own_only = own_hand_only(r, viewer);
     uint64_t after = 0;
     for (;;) {
         /* The next raised hand after `after` in raise order. */
@@ -75,16 +72,8 @@ void aula__hands_broadcast(aula_room *r, aula_participant *changed)
         aula_room_notify(r, "hand.changed", params, NULL);
         return;
     }
-    char *text = aula_rpc_notification("hand.changed", params);
-    size_t len = strlen(text);
-    for (aula_participant *q = r->first; q; q = q->next)
-        if (!in_audience(r, q))
-            q->sink.deliver(q->sink_ud, text, len);
-    aula_free(text);
-    if (in_audience(r, changed)) {
-        char *own = aula_rpc_notification(
-            "hand.changed", json_pack("{s:o}", "hands", aula_room_hands_json(r, changed)));
-        changed->sink.deliver(changed->sink_ud, own, strlen(own));
-        aula_free(own);
-    }
+    aula_room_notify_hosts(r, "hand.changed", params, NULL);
+    if (own_hand_only(r, changed))
+        aula_participant_notify(changed, "hand.changed",
+                                json_pack("{s:o}", "hands", aula_room_hands_json(r, changed)));
 }

@@ -1,9 +1,9 @@
 /* Raised hands: a queue in raise order (hand.changed {hands: [{id, name,
- * since}]}), visible to everyone in a meeting. In a webinar the stage
- * (hosts, cohosts, presenters) sees the queue and an attendee only their
- * own hand: attendees do not learn of each other, and a hand going up in
- * an audience of hundreds is not a message to each of them. Thread: the
- * control thread. */
+ * since}]}), visible to everyone in a meeting. In a webinar hosts and
+ * cohosts see the queue and anyone else only their own hand (as only
+ * hosts learn who is in the audience), so a hand going up in an audience
+ * of hundreds is not a message to each of them. Thread: the control
+ * thread. */
 #ifndef AULA_ROOM_HANDS_H
 #define AULA_ROOM_HANDS_H
 
