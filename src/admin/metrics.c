@@ -162,6 +162,12 @@ void aula_metrics_render(const aula_http_metrics *m, const aula_node_status *st,
     aula_buf_printf(out, "aula_participants %zu\n", st->participants);
     family(out, "aula_chat_messages_total", "counter", "Chat lines stored since start.");
     aula_buf_printf(out, "aula_chat_messages_total %llu\n", (unsigned long long)st->chat_messages);
+    family(out, "aula_password_checks_total", "counter",
+           "Room and event password checks, by how they were answered.");
+    aula_buf_printf(out, "aula_password_checks_total{how=\"argon2id\"} %llu\n",
+                    (unsigned long long)st->password_argon2);
+    aula_buf_printf(out, "aula_password_checks_total{how=\"remembered\"} %llu\n",
+                    (unsigned long long)st->password_remembered);
     render_workers(st, out);
     if (st->mail)
         render_mail(st->mail, out);

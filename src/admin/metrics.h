@@ -38,6 +38,9 @@ typedef struct aula_node_status {
     int64_t rooms_stored; /* -1 when the store could not say */
     size_t participants;
     uint64_t chat_messages;
+    /* Room and event password checks (auth/shared_password.h): by argon2id,
+     * and answered by a remembered match. */
+    uint64_t password_argon2, password_remembered;
     int store_ok;
     const aula_worker_status *workers;
     size_t n_workers;

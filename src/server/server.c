@@ -4,6 +4,7 @@
 #include "auth/join_key.h"
 #include "auth/join_token.h"
 #include "auth/login_limit.h"
+#include "auth/shared_password.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -91,6 +92,7 @@ static void fill_status(void *ud, aula_node_status *st)
         st->rooms_stored = -1;
     st->participants = aula_rooms_participants(s->rooms);
     st->chat_messages = aula_signaling_chat_total(s->signaling);
+    aula_shared_password_counts(&st->password_argon2, &st->password_remembered);
     st->store_ok = s->store != NULL;
     for (size_t i = 0; i < s->n_workers; i++) {
         aula_worker_status *ws = &s->worker_status[i];

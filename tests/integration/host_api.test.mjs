@@ -103,6 +103,17 @@ test('a room password: missing and wrong are 401 with password_required; hosts n
   const right = await joined(room.id, { name: 'Ala', password: 'ciasteczko' });
   assert.equal(right.role, 'participant');
   assert.equal(right.room.has_password, true);
+  // Everyone types the same password: argon2id checks it once, /metrics
+  // counts the rest as remembered.
+  const checks = async () => {
+    const text = await (await fetch(`${aula.url}/metrics`)).text();
+    const n = (how) => Number(text.match(new RegExp(`^aula_password_checks_total\\{how="${how}"\\} (\\d+)$`, 'm'))[1]);
+    return { argon2id: n('argon2id'), remembered: n('remembered') };
+  };
+  const before = await checks();
+  const ola = await joined(room.id, { name: 'Ola', password: 'ciasteczko' });
+  assert.equal(ola.role, 'participant');
+  assert.deepEqual(await checks(), { argon2id: before.argon2id, remembered: before.remembered + 1 });
   const host = await joined(room.id, { name: 'Teacher', host_key: room.host_key });
   assert.equal(host.role, 'host');
   // Coming back with the token needs no password again.
