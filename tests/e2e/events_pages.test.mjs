@@ -5,39 +5,17 @@
 // the privacy notice, the language switch, and the axe-core audit of each
 // (zero serious or critical violations), also of the webinar panels in the
 // room for an attendee and a host.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAula, repoRoot } from '../lib/server.mjs';
-import { newPerson, axeAudit, screenshot } from '../lib/browser.mjs';
-import { launchCallBrowser } from '../lib/call.mjs';
+import { repoRoot } from '../lib/server.mjs';
+import { axeAudit, screenshot } from '../lib/browser.mjs';
+import { useCall } from '../lib/call.mjs';
 
-let aula;
-let browser;
-const people = [];
-
-before(async () => {
-  // No SMTP: e-mail is off, so the pages must say "keep this link".
-  aula = await startAula({ args: ['--web-dir', path.join(repoRoot, 'web')] });
-  browser = await launchCallBrowser();
-});
-
-after(async () => {
-  for (const p of people) await p.context.close().catch(() => {});
-  await browser?.close();
-  if (aula) {
-    const { code, sig } = await aula.stop();
-    assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${aula.stderr()}`);
-  }
-});
-
-async function person(name, options = {}) {
-  const p = await newPerson(browser, options);
-  p.name = name;
-  people.push(p);
-  return p;
-}
+// No SMTP: e-mail is off, so the pages must say "keep this link".
+const call = useCall();
+const person = call.page;
 
 async function noViolations(page, where) {
   const v = await axeAudit(page);
@@ -48,12 +26,12 @@ async function noViolations(page, where) {
 async function hostWithEvent(body) {
   const h = await person('Hania', { timezoneId: 'Europe/Warsaw' });
   const email = `hania${Math.random().toString(16).slice(2)}@school.example`;
-  const s = await h.context.request.post(`${aula.url}/api/v1/auth/signup`, {
+  const s = await h.context.request.post(`${call.aula.url}/api/v1/auth/signup`, {
     data: { email, name: 'Hania', password: 'a long enough password' },
   });
   assert.equal(s.status(), 201, await s.text());
   const { csrf } = await s.json();
-  const res = await h.context.request.post(`${aula.url}/api/v1/events`, {
+  const res = await h.context.request.post(`${call.aula.url}/api/v1/events`, {
     data: body, headers: { 'X-CSRF-Token': csrf },
   });
   assert.equal(res.status(), 201, await res.text());
@@ -67,7 +45,7 @@ function utcWall(ms) {
 
 test('events page: log-in prompt, planning with links, registrants; all pass axe', async () => {
   const anon = await person('Anon');
-  await anon.page.goto(`${aula.url}/events.html`);
+  await anon.page.goto(`${call.aula.url}/events.html`);
   await anon.page.getByTestId('events-login').waitFor();
   await noViolations(anon.page, 'events page, logged out');
 
@@ -76,7 +54,7 @@ test('events page: log-in prompt, planning with links, registrants; all pass axe
     duration_min: 60, type: 'meeting', access: 'registration',
   });
   // From the home page, logged in.
-  await h.page.goto(`${aula.url}/`);
+  await h.page.goto(`${call.aula.url}/`);
   await h.page.getByTestId('my-events-link').click();
   await h.page.getByTestId('event-form').waitFor();
   // Plan one more through the form: a webinar with a password.
@@ -93,9 +71,9 @@ test('events page: log-in prompt, planning with links, registrants; all pass axe
 
   // Someone registers; the host sees the person in the details.
   const item = h.page.getByTestId('event-item').filter({ hasText: 'Parents evening' });
-  const evs = await (await h.context.request.get(`${aula.url}/api/v1/events?when=upcoming`)).json();
+  const evs = await (await h.context.request.get(`${call.aula.url}/api/v1/events?when=upcoming`)).json();
   const parents = evs.events.find((e) => e.title === 'Parents evening');
-  const r = await fetch(`${aula.url}/api/v1/events/${parents.id}/register`, {
+  const r = await fetch(`${call.aula.url}/api/v1/events/${parents.id}/register`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Ola', email: 'ola@example.org', consent: true }),
   });
@@ -122,7 +100,7 @@ test('events page: log-in prompt, planning with links, registrants; all pass axe
   await h.page.getByTestId('ef-title').fill('Parents evening, class 4B');
   await h.page.getByTestId('ef-submit').click();
   await h.page.getByTestId('event-item').filter({ hasText: 'Parents evening, class 4B' }).waitFor();
-  const after = await (await h.context.request.get(`${aula.url}/api/v1/events/${parents.id}`)).json();
+  const after = await (await h.context.request.get(`${call.aula.url}/api/v1/events/${parents.id}`)).json();
   assert.equal(after.title, 'Parents evening, class 4B');
   assert.equal(after.starts, parents.starts, 'the start time did not move');
   for (const p of [anon, h]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors`);
@@ -139,7 +117,7 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   });
   starts = ev.starts;
   const ola = await person('Ola', { timezoneId: 'Europe/Warsaw' });
-  await ola.page.goto(`${aula.url}/e/${ev.id}`);
+  await ola.page.goto(`${call.aula.url}/e/${ev.id}`);
   await ola.page.getByTestId('register-form').waitFor();
   await noViolations(ola.page, 'event page, registration form');
   await ola.page.getByTestId('register-name').fill('Ola');
@@ -177,12 +155,12 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   await noViolations(ola.page, 'webinar room, attendee');
   // A personal link that is not (any more) valid: said so, and the form is back.
   const stranger = await person('Stranger');
-  await stranger.page.goto(`${aula.url}/e/${ev.id}#k=not-a-real-key`);
+  await stranger.page.goto(`${call.aula.url}/e/${ev.id}#k=not-a-real-key`);
   await stranger.page.getByTestId('register-error').filter({ hasText: 'This personal link does not work any more' }).waitFor();
   assert.equal(await stranger.page.getByTestId('register-form').isVisible(), true);
 
   // The host comes in with the host link and sees the panels.
-  await h.page.goto(`${aula.url}${ev.links.host}`);
+  await h.page.goto(`${call.aula.url}${ev.links.host}`);
   await h.page.getByTestId('enter-name').fill('Hania');
   await h.page.getByTestId('enter-button').click();
   await h.page.getByTestId('host-panel').waitFor();
@@ -220,13 +198,13 @@ test('event page: registration (e-mail off), waiting page that opens by itself, 
   assert.equal(await ola.page.getByTestId('chat-to').inputValue(), 'hosts');
 
   // Cancelled: the public page says so.
-  const c = await h.context.request.post(`${aula.url}/api/v1/events/${ev.id}/cancel`, { headers: { 'X-CSRF-Token': h.csrf } });
+  const c = await h.context.request.post(`${call.aula.url}/api/v1/events/${ev.id}/cancel`, { headers: { 'X-CSRF-Token': h.csrf } });
   assert.equal(c.status(), 200, await c.text());
   const late = await person('Late');
-  await late.page.goto(`${aula.url}/e/${ev.id}`);
+  await late.page.goto(`${call.aula.url}/e/${ev.id}`);
   await late.page.getByTestId('event-cancelled').waitFor();
   await noViolations(late.page, 'event page, cancelled');
-  await late.page.goto(`${aula.url}/privacy.html`);
+  await late.page.goto(`${call.aula.url}/privacy.html`);
   await late.page.getByRole('heading', { name: 'Privacy notice' }).waitFor();
   await noViolations(late.page, 'privacy notice');
   for (const p of [h, ola, late]) assert.deepEqual(p.pageErrors, [], `${p.name}: uncaught errors`);
@@ -240,18 +218,18 @@ test('end page: opened in a fresh browser after the event, with the personal lin
   const short = { starts: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'), time_zone: 'UTC', duration_min: 1, type: 'webinar' };
   const { h, ev } = await hostWithEvent({ title: 'Short talk', access: 'registration', ...short });
   const { h: h2, ev: evPw } = await hostWithEvent({ title: 'Short lesson', access: 'password', password: 'tea-at-five', ...short });
-  const reg = await h.context.request.post(`${aula.url}/api/v1/events/${ev.id}/register`, {
+  const reg = await h.context.request.post(`${call.aula.url}/api/v1/events/${ev.id}/register`, {
     data: { name: 'Ola', email: 'ola.end@example.org', consent: true },
   });
   assert.equal(reg.status(), 201, await reg.text());
   const personal = (await reg.json()).personal_url;
   const pdf = readFileSync(path.join(repoRoot, 'fuzz', 'corpus', 'sniff', 'pdf'));
   for (const [host, e, name] of [[h, ev, 'Slides.pdf'], [h2, evPw, 'Lesson.pdf']]) {
-    const join = await host.context.request.post(`${aula.url}/api/v1/events/${e.id}/join`, {
+    const join = await host.context.request.post(`${call.aula.url}/api/v1/events/${e.id}/join`, {
       data: { host_key: e.host_key, name: 'Hania' },
     });
     assert.equal(join.status(), 200, await join.text());
-    const up = await host.context.request.post(`${aula.url}/api/v1/rooms/${e.room}/files`, {
+    const up = await host.context.request.post(`${call.aula.url}/api/v1/rooms/${e.room}/files`, {
       data: pdf,
       headers: { Authorization: `Bearer ${(await join.json()).token}`, 'Content-Type': 'application/pdf', 'X-File-Name': name },
     });
@@ -262,7 +240,7 @@ test('end page: opened in a fresh browser after the event, with the personal lin
 
   // A new browser context: no sessionStorage, no token of the room.
   const ola = await person('Ola', { acceptDownloads: true });
-  await ola.page.goto(new URL(personal, aula.url).href);
+  await ola.page.goto(new URL(personal, call.aula.url).href);
   await ola.page.getByTestId('event-ended').waitFor();
   const file = ola.page.getByTestId('ended-file').filter({ hasText: 'Slides.pdf' });
   await file.waitFor();
@@ -275,7 +253,7 @@ test('end page: opened in a fresh browser after the event, with the personal lin
   // The password event's page, later: it asks for the password, refuses a
   // wrong one, and then lists and downloads the files.
   const ela = await person('Ela', { acceptDownloads: true });
-  await ela.page.goto(`${aula.url}/e/${evPw.id}`);
+  await ela.page.goto(`${call.aula.url}/e/${evPw.id}`);
   await ela.page.getByTestId('event-ended').waitFor();
   await ela.page.getByTestId('ended-password-form').waitFor();
   assert.equal(await ela.page.getByTestId('ended-file').count(), 0, 'no files before the password');

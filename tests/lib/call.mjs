@@ -71,16 +71,22 @@ export function useCall({ args = [] } = {}) {
       assert.equal(code, 0, `aula exited with ${code ?? sig}:\n${call.aula.stderr()}`);
     }
   });
-  // A person (see newPerson) named name who opened room roomId, joined
+  // A person (see newPerson, options are its context's) named name with a
+  // blank page, closed after the file's tests.
+  call.page = async (name, options = {}) => {
+    const p = await newPerson(call.browser, options);
+    call.people.push(p);
+    p.name = name;
+    return p;
+  };
+  // A person named name who opened room roomId, joined
   // through the join screen (preview, name, Join) and whose page is ready
   // (chat input shown). opts.url replaces the room link (a host link);
   // opts.join is passed to joinRoom (camOff, password, waitRoom). p.mediaWarnings collects the page's
   // "media:" console lines. With instrument (the default) the page runs
   // instrument() above, so rtpStats can read it.
   call.person = async (name, roomId, { instrument: withInstrument = true, url, join = {} } = {}) => {
-    const p = await newPerson(call.browser);
-    call.people.push(p);
-    p.name = name;
+    const p = await call.page(name);
     p.mediaWarnings = [];
     p.page.on('console', (m) => {
       if (/^media:/.test(m.text())) p.mediaWarnings.push(m.text());
