@@ -12,6 +12,7 @@
 #include "sfu/retransmit.h"
 #include "sfu/simulcast.h"
 #include "sfu/speaker.h"
+#include "sfu/ssrc_index.h"
 
 #include <string.h>
 
@@ -74,8 +75,9 @@ struct producer {
 
 struct aula_router {
     uint64_t room_key;
-    producer *producers;   /* owned */
-    aula_speaker *speaker; /* owned: active speaker from audio levels */
+    producer *producers;     /* owned */
+    aula_speaker *speaker;   /* owned: active speaker from audio levels */
+    aula_ssrc_index viewers; /* (viewer's transport, consumer SSRC) -> consumer */
     /* One forwarded copy at a time: the packet plus the SRTP trailer. */
     uint8_t scratch[AULA_ROUTER_MAX_RTP + AULA_SRTP_MAX_TRAILER];
     /* The original packet rebuilt from a publisher's RTX packet. */
@@ -91,18 +93,19 @@ aula_router *aula_router_create(uint64_t room_key)
     return r;
 }
 
-static void free_consumers(producer *p)
+static void free_consumer(aula_router *r, consumer *c)
+{
+    aula_ssrc_index_remove(&r->viewers, c->t, c->ssrc, c);
+    aula_free(c);
+}
+
+static void free_producer(aula_router *r, producer *p)
 {
     while (p->consumers) {
         consumer *c = p->consumers;
         p->consumers = c->next;
-        aula_free(c);
+        free_consumer(r, c);
     }
-}
-
-static void free_producer(producer *p)
-{
-    free_consumers(p);
     aula_retransmit_destroy(p->rtx_buf);
     aula_simulcast_destroy(p->sim);
     aula_free(p);
@@ -115,9 +118,10 @@ void aula_router_destroy(aula_router *r)
     while (r->producers) {
         producer *p = r->producers;
         r->producers = p->next;
-        free_producer(p);
+        free_producer(r, p);
     }
     aula_speaker_destroy(r->speaker);
+    aula_ssrc_index_free(&r->viewers);
     aula_free(r);
 }
 
@@ -204,7 +208,7 @@ int aula_router_producer_close(aula_router *r, uint64_t producer_id)
             continue;
         *pp = p->next;
         aula_speaker_remove(r->speaker, p->id);
-        free_producer(p);
+        free_producer(r, p);
         return 0;
     }
     return AULA_ENOENT;
@@ -322,6 +326,7 @@ int aula_router_consumer_add(aula_router *r, const aula_media_consumer_add *a, a
     aula_sim_consumer_init(&c->sim, p->sim ? aula_simulcast_count(p->sim) : 1, p->clock_rate);
     c->next = p->consumers;
     p->consumers = c;
+    aula_ssrc_index_put(&r->viewers, t, c->ssrc, c);
     request_keyframe(p, 1u, now_ms); /* a viewer starts on layer 0 */
     return 0;
 }
@@ -333,7 +338,7 @@ int aula_router_consumer_close(aula_router *r, uint64_t consumer_id)
         return AULA_ENOENT;
     consumer *c = *cp;
     *cp = c->next;
-    aula_free(c);
+    free_consumer(r, c);
     return 0;
 }
 
@@ -374,14 +379,14 @@ void aula_router_transport_gone(aula_router *r, const aula_transport *t)
         if (p->t == t) {
             *pp = p->next;
             aula_speaker_remove(r->speaker, p->id);
-            free_producer(p);
+            free_producer(r, p);
             continue;
         }
         for (consumer **cp = &p->consumers; *cp;) {
             consumer *c = *cp;
             if (c->t == t) {
                 *cp = c->next;
-                aula_free(c);
+                free_consumer(r, c);
             } else {
                 cp = &c->next;
             }
@@ -547,11 +552,7 @@ static bool resend(aula_router *r, consumer *c, uint16_t out, uint64_t now_ms)
 
 static consumer *find_viewer(aula_router *r, const aula_transport *t, uint32_t ssrc)
 {
-    for (producer *p = r->producers; p; p = p->next)
-        for (consumer *c = p->consumers; c; c = c->next)
-            if (c->t == t && c->ssrc == ssrc)
-                return c;
-    return NULL;
+    return aula_ssrc_index_get(&r->viewers, t, ssrc);
 }
 
 /* RFC 4585 section 6.2.1: a viewer's generic NACK for a consumer's SSRC,
