@@ -38,6 +38,9 @@ struct aula_media_engine {
     entry *by_addr[ADDR_BUCKETS];
     room *rooms; /* owned */
     uint32_t count;
+    /* No later than the earliest deadline of any transport (UINT64_MAX:
+     * none): see "time" below. */
+    uint64_t transports_due_ms;
 };
 
 aula_media_engine *aula_media_engine_create(const aula_dtls_identity *identity,
@@ -48,6 +51,7 @@ aula_media_engine *aula_media_engine_create(const aula_dtls_identity *identity,
     e->identity = (aula_dtls_identity *)identity;
     e->cb = *cb;
     e->ud = ud;
+    e->transports_due_ms = UINT64_MAX;
     return e;
 }
 
@@ -168,6 +172,15 @@ static room *find_room(const aula_media_engine *e, uint64_t key)
 
 /* ---- transports ----------------------------------------------------------- */
 
+/* t's deadline may have moved earlier (it is new, or a STUN or DTLS
+ * datagram moved its handshake on): the engine's earliest follows. */
+static void note_deadline(aula_media_engine *e, const aula_transport *t)
+{
+    uint64_t at;
+    if (aula_transport_next_timeout(t, &at) && at < e->transports_due_ms)
+        e->transports_due_ms = at;
+}
+
 static void on_transport_send(void *ud, aula_transport *t, const struct sockaddr *to,
                               const uint8_t *buf, size_t len)
 {
@@ -214,6 +227,7 @@ static void transport_create(aula_media_engine *e, uint64_t now_ms,
     x->t = aula_transport_create(c, e->identity, &e->topts, now_ms, &tcb, x);
     x->next = e->entries;
     e->entries = x;
+    note_deadline(e, x->t);
     r->transports++;
     e->count++;
     AULA_LOG_DEBUG("engine", "transport created", "transport=%llu room=%llu",
@@ -353,6 +367,7 @@ static int on_stun(aula_media_engine *e, uint64_t now_ms, const struct sockaddr 
     rc = aula_transport_handle_stun(x->t, now_ms, from, buf, len, &changed);
     if (changed)
         addr_relink(e, x);
+    note_deadline(e, x->t);
     return rc;
 }
 
@@ -383,6 +398,7 @@ int aula_media_engine_handle_datagram(aula_media_engine *e, uint64_t now_ms,
         if (!x)
             return AULA_DROP_DTLS_UNKNOWN_ADDR;
         int rc = aula_transport_handle_dtls(x->t, now_ms, buf, len);
+        note_deadline(e, x->t);
         if (rc == AULA_DROP_NONE && aula_transport_is_connected(x->t))
             aula_router_transport_connected(x->room->router, x->t, now_ms);
         return rc;
@@ -398,17 +414,20 @@ int aula_media_engine_handle_datagram(aula_media_engine *e, uint64_t now_ms,
 
 /* ---- time ----------------------------------------------------------------- */
 
-/* A list walk per timer tick: fine for hundreds of transports per worker;
- * a timer heap is the next step when that stops being true. */
+/* The worker asks for the next deadline after every batch of datagrams,
+ * so the transports' deadlines are not walked then: transports_due_ms is
+ * kept no later than the earliest. Of what a connected transport does on
+ * the media path, nothing moves its deadline earlier (consent only moves
+ * later with each packet received); what can (a new transport, STUN and
+ * DTLS datagrams) lowers it with note_deadline(). A deadline that moved
+ * later makes the timer fire early; the walk in handle_timeout then finds
+ * the true earliest. Producers and speakers are walked: a few per room. */
 bool aula_media_engine_next_timeout(const aula_media_engine *e, uint64_t *at_ms)
 {
-    bool any = false;
+    bool any = e->transports_due_ms != UINT64_MAX;
     uint64_t at;
-    for (const entry *x = e->entries; x; x = x->next)
-        if (aula_transport_next_timeout(x->t, &at) && (!any || at < *at_ms)) {
-            *at_ms = at;
-            any = true;
-        }
+    if (any)
+        *at_ms = e->transports_due_ms;
     for (const room *r = e->rooms; r; r = r->next)
         if (aula_router_next_timeout(r->router, &at) && (!any || at < *at_ms)) {
             *at_ms = at;
@@ -439,8 +458,13 @@ static void speaker_timeout(aula_media_engine *e, room *r, uint64_t now_ms)
 
 void aula_media_engine_handle_timeout(aula_media_engine *e, uint64_t now_ms)
 {
-    for (entry *x = e->entries; x; x = x->next)
-        aula_transport_handle_timeout(x->t, now_ms);
+    if (now_ms >= e->transports_due_ms) {
+        e->transports_due_ms = UINT64_MAX;
+        for (entry *x = e->entries; x; x = x->next) {
+            aula_transport_handle_timeout(x->t, now_ms);
+            note_deadline(e, x->t);
+        }
+    }
     for (room *r = e->rooms; r; r = r->next)
         aula_router_handle_timeout(r->router, now_ms);
     for (room *r = e->rooms; r; r = r->next)
