@@ -4,13 +4,19 @@
  * batches of 64 with sendmmsg. A thread on another CPU drains the sink
  * socket so the kernel does the full receive path, as it would for a
  * viewer; with --sinks N the packets go round-robin to N sockets, as an SFU
- * sends to N viewers (each one a socket to wake). Prints one JSON line: {"pps_per_core": N, ...}.
+ * sends to N viewers (each one a socket to wake). With --sink-netns the
+ * sinks are opened in another network namespace (scripts/bench.sh gives
+ * the viewers' one, over a veth pair whose receive side runs on the sink's
+ * CPU), at --sink-ip, and the packets leave from --send-ip. Prints one
+ * JSON line: {"pps_per_core": N, ...}.
  *
  *   aula-ceiling [--seconds S] [--sink-cpu N] [--sinks N] [--only srtp|send]
+ *                [--sink-netns /run/netns/NAME --sink-ip IP --send-ip IP]
  *   (pin it with taskset) */
 #include "rtc/srtp.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -81,12 +87,15 @@ static void *drain(void *arg)
     return NULL;
 }
 
-static int udp_socket(struct sockaddr_in *addr, int rcvbuf)
+static int udp_socket(struct sockaddr_in *addr, const char *ip, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     addr->sin_family = AF_INET;
-    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr->sin_port = 0;
+    if (inet_pton(AF_INET, ip, &addr->sin_addr) != 1) {
+        fprintf(stderr, "aula-ceiling: not an IPv4 address: %s\n", ip);
+        return -1;
+    }
     socklen_t len = sizeof *addr;
     if (fd < 0 || bind(fd, (struct sockaddr *)addr, len) != 0 ||
         getsockname(fd, (struct sockaddr *)addr, &len) != 0)
@@ -100,6 +109,7 @@ int main(int argc, char **argv)
     double seconds = 2;
     int sink_cpu = -1, sinks = 1;
     bool do_srtp = true, do_send = true;
+    const char *sink_netns = NULL, *sink_ip = "127.0.0.1", *send_ip = "127.0.0.1";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--seconds") == 0)
             seconds = atof(argv[i + 1]);
@@ -107,6 +117,12 @@ int main(int argc, char **argv)
             sink_cpu = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--sinks") == 0)
             sinks = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--sink-netns") == 0)
+            sink_netns = argv[i + 1];
+        else if (strcmp(argv[i], "--sink-ip") == 0)
+            sink_ip = argv[i + 1];
+        else if (strcmp(argv[i], "--send-ip") == 0)
+            send_ip = argv[i + 1];
         else if (strcmp(argv[i], "--only") == 0) {
             /* Measures one half of the work: "srtp" or "send". */
             do_srtp = strcmp(argv[i + 1], "send") != 0;
@@ -122,11 +138,26 @@ int main(int argc, char **argv)
     static sink s;
     s.cpu = sink_cpu;
     s.n = sinks < 1 ? 1 : sinks > MAX_SINKS ? MAX_SINKS : sinks;
-    for (int i = 0; i < s.n; i++)
-        if ((s.fd[i] = udp_socket(&s.addr[i], 1 << 20)) < 0)
+    /* The sinks' sockets belong to the namespace this thread is in when
+     * it opens them; then it comes back to send from its own. */
+    int home = sink_netns ? open("/proc/self/ns/net", O_RDONLY) : -1;
+    if (sink_netns) {
+        int ns = open(sink_netns, O_RDONLY);
+        if (home < 0 || ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+            perror(sink_netns);
             return 1;
+        }
+        close(ns);
+    }
+    for (int i = 0; i < s.n; i++)
+        if ((s.fd[i] = udp_socket(&s.addr[i], sink_ip, 1 << 20)) < 0)
+            return 1;
+    if (sink_netns && setns(home, CLONE_NEWNET) != 0)
+        return 1;
+    if (home >= 0)
+        close(home);
     struct sockaddr_in from;
-    int out = udp_socket(&from, 1 << 20);
+    int out = udp_socket(&from, send_ip, 1 << 20);
     if (out < 0)
         return 1;
     unsigned next_sink = 0;

@@ -16,14 +16,22 @@ in viewers (each row is a fresh server, so what every server has anyway
 cancels out).
 "of ceiling" is the server's
 packets/s per core over this machine's measured forwarding limit; "gen
-cores" is the load generator's own CPU (near 1.0 it, not the server, is
-the limit).
+cores" is the load generator's CPU: its own, plus the kernel thread that
+runs its receive path when it has one (the NAPI thread of its end of the
+veth pair), both on the generator's core; near 1.0, the generator and not
+the server is the limit.
 """
 import json
 import sys
 
 MAX_LOSS_PCT = 0.5
 MAX_DELAY_P99_US = 400000
+
+
+def gen_cores(r):
+    if r.get("receive_cores"):
+        return "%.2f + %.2f" % (r.get("hammer_cores", 0), r["receive_cores"])
+    return "%.2f" % r.get("hammer_cores", 0)
 
 
 def kept_up(r):
@@ -77,12 +85,12 @@ def main():
         out.append([
             r["server"], r["scenario"], str(r["viewers"]), str(r["receiving"]),
             "%.0f" % r["pps_out"],
-            "%.2f" % cores, "%.0f" % vpc, ratio, "%.1f" % (r["rss_kib"] / 1024),
+            "%.3f" % cores, "%.0f" % vpc, ratio, "%.1f" % (r["rss_kib"] / 1024),
             "%.1f" % r["kib_per_viewer"], "%.2f" % r["loss_pct"],
             "%.2f / %.2f" % (r["delay_p50_us"] / 1000, r["delay_p99_us"] / 1000),
             "%d / %d" % (r["join_p50_ms"], r["join_p99_ms"]),
             "%.0f%%" % (100 * pps_core / ceiling) if ceiling else "",
-            "%.2f" % r.get("hammer_cores", 0),
+            gen_cores(r),
         ])
     widths = [max(len(h), *(len(o[i]) for o in out)) if out else len(h)
               for i, h in enumerate(head)]

@@ -10,16 +10,20 @@
 # sizes give repeated rows), BENCH_MEETING=0 (skip the meeting row).
 #
 # Builds build-bench (aula and bench/aula-hammer), makes a VP8 + Opus test
-# stream with ffmpeg (cached in bench/.cache), creates a network namespace
-# with an interface of its own (Janus's ICE library ignores "lo"),
-# and inside it runs each row: a fresh server pinned to CPU 0, the load
-# generator pinned to CPU 1, one JSON line of results per row. Then the
-# forwarding ceiling of this machine and the table. Nothing leaves the
-# namespace. docs/performance.md explains the method.
+# stream with ffmpeg (cached in bench/.cache), creates two network
+# namespaces joined by a veth pair, the server's and the viewers', and runs
+# each row: a fresh server pinned to CPU 0 in the first, the load generator
+# pinned to CPU 1 in the second, one JSON line of results per row. The
+# viewers' end of the pair takes packets in a NAPI thread pinned to CPU 1,
+# so receiving them is the generator's work, as it would be on the viewers'
+# machines (on loopback the sender's CPU does it). Then the forwarding
+# ceiling of this machine and the table. Nothing leaves the two namespaces.
+# docs/performance.md explains the method.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NS_ADDR=10.203.0.1
+NS_ADDR=10.203.0.1  # the server's address, in the server's namespace
+GEN_ADDR=10.203.0.2 # the load generator's, in the viewers' namespace
 IFACE=bench0
 FULL=0
 case "${1:-}" in
@@ -50,17 +54,49 @@ if [ "${BENCH_INNER:-}" != 1 ]; then
             -t 20 -c:a libopus -b:a 48k -frame_duration 20 -application voip bench/.cache/audio.ogg
     fi
     ns="aula-bench-$$"
+    gen_ns="aula-bench-$$-viewers"
     ip netns add "$ns"
-    trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+    ip netns add "$gen_ns"
+    trap 'ip netns del "$ns" 2>/dev/null || true; ip netns del "$gen_ns" 2>/dev/null || true' EXIT
     ip -n "$ns" link set lo up
-    # A veth pair with both ends inside (this kernel has no dummy driver):
-    # an address that is not loopback, reachable only inside the namespace.
-    ip -n "$ns" link add "$IFACE" type veth peer name "${IFACE}p"
+    ip -n "$gen_ns" link set lo up
+    # The server's namespace and the viewers' joined by a veth pair: the
+    # server's datagrams leave by a network interface (Janus's ICE library
+    # ignores "lo" in any case), and are received on the other end.
+    ip link add "$IFACE" netns "$ns" type veth peer name "${IFACE}v" netns "$gen_ns"
     ip -n "$ns" addr add "$NS_ADDR/24" dev "$IFACE"
+    ip -n "$gen_ns" addr add "$GEN_ADDR/24" dev "${IFACE}v"
+    # Who receives: with GRO on, the viewers' end takes datagrams in NAPI
+    # (the server's end then hands each one over through a ring, without
+    # segmentation offload), and a threaded NAPI runs in a kernel thread of
+    # its own, pinned below to the generator's CPU. Otherwise the whole
+    # receive path (socket lookup, queueing, waking the reader) runs on the
+    # sending CPU and is counted as the server's. The server's end gets a
+    # queue of 1,000 datagrams, as a NIC has: a veth has none, and drops
+    # what its 256-slot ring cannot take at once.
+    ip netns exec "$ns" ethtool -K "$IFACE" tso off >/dev/null
+    ip netns exec "$ns" tc qdisc replace dev "$IFACE" root pfifo limit 1000
+    ip netns exec "$gen_ns" ethtool -K "${IFACE}v" gro on >/dev/null
     ip -n "$ns" link set "$IFACE" up
-    ip -n "$ns" link set "${IFACE}p" up
-    BENCH_INNER=1 BENCH_FULL=$FULL ip netns exec "$ns" "$0" ${1:+"$1"}
-    exit
+    ip -n "$gen_ns" link set "${IFACE}v" up
+    ip netns exec "$gen_ns" sh -c "echo 1 >/sys/class/net/${IFACE}v/threaded"
+    napi=$(pgrep -x "napi/${IFACE}v-[0-9]*" | head -1)
+    if [ -z "$napi" ]; then
+        echo "bench: no NAPI thread for ${IFACE}v (threaded NAPI needs Linux 5.12 or later)" >&2
+        exit 1
+    fi
+    taskset -pc 1 "$napi" >/dev/null
+    chrt -f -p 20 "$napi"
+    rc=0
+    BENCH_INNER=1 BENCH_FULL=$FULL BENCH_GEN_NS=$gen_ns BENCH_NAPI=$napi \
+        ip netns exec "$ns" "$0" ${1:+"$1"} || rc=$?
+    # The server's queue on its interface drops when full, as a NIC's does;
+    # the generator counts those datagrams as lost, so say where they went.
+    dropped=$(ip -s -n "$ns" link show "$IFACE" | awk '/TX:/ { getline; print $4 }')
+    if [ "${dropped:-0}" != 0 ]; then
+        echo "bench: the server's interface dropped $dropped datagrams (its queue was full)" >&2
+    fi
+    exit "$rc"
 fi
 
 # ---- inside the namespace ----
@@ -102,17 +138,18 @@ wait_port() {
 
 start_aula() {
     rm -rf "$tmp/aula-data"
-    setsid "${rt[@]}" taskset -c 0 build-bench/aula serve --http-port 18080 --media-port 41000 \
-        --workers 1 --data-dir "$tmp/aula-data" --log-level warn >"$tmp/aula.log" 2>&1 &
+    setsid "${rt[@]}" taskset -c 0 build-bench/aula serve --http-host "$NS_ADDR" --http-port 18080 \
+        --media-host "$NS_ADDR" --media-port 41000 --workers 1 --data-dir "$tmp/aula-data" \
+        --log-level warn >"$tmp/aula.log" 2>&1 &
     server_pid=$!
-    wait_port 127.0.0.1 18080
+    wait_port "$NS_ADDR" 18080
     if [ -n "$webinar_viewers" ]; then
         aula_webinar "$webinar_viewers"
         return
     fi
     room=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"title":"bench"}' \
-        http://127.0.0.1:18080/api/v1/rooms | sed 's/.*"id":"\([^"]*\)".*/\1/')
-    target=(--server aula --ip 127.0.0.1 --port 18080 --room "$room")
+        "http://$NS_ADDR:18080/api/v1/rooms" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+    target=(--server aula --ip "$NS_ADDR" --port 18080 --room "$room")
 }
 
 # aula_webinar N: a real webinar (an event of type "webinar", open access,
@@ -122,7 +159,7 @@ start_aula() {
 # curl process asks for all the tokens over one connection, before the
 # hammer starts; the hammer joins with them (room.join {token}).
 aula_webinar() {
-    local api=http://127.0.0.1:18080/api/v1 jar="$tmp/cookies" ev csrf id key i
+    local api=http://$NS_ADDR:18080/api/v1 jar="$tmp/cookies" ev csrf id key i
     csrf=$(curl -sf -c "$jar" -H 'Content-Type: application/json' \
         -d '{"email":"bench@example.org","name":"Bench host","password":"bench-password"}' \
         "$api/auth/signup" | sed 's/.*"csrf":"\([^"]*\)".*/\1/') || return 1
@@ -143,7 +180,7 @@ aula_webinar() {
         echo "bench: the event join route gave $(wc -l <"$tmp/tokens") of $(($1 + 1)) tokens" >&2
         return 1
     fi
-    target=(--server aula --ip 127.0.0.1 --port 18080 --room "$id" --tokens "$tmp/tokens")
+    target=(--server aula --ip "$NS_ADDR" --port 18080 --room "$id" --tokens "$tmp/tokens")
 }
 
 start_janus() {
@@ -179,8 +216,10 @@ run_row() {
         return 1
     fi
     local line
-    line=$("${rt[@]}" taskset -c 1 "$hammer" "${target[@]}" "${media[@]}" --duration "$duration" \
-        --server-pid "$server_pid" "$@" 2>>"$tmp/hammer.log") || line=
+    # The generator runs in the viewers' namespace, on the NAPI thread's CPU.
+    line=$(ip netns exec "$BENCH_GEN_NS" "${rt[@]}" taskset -c 1 "$hammer" "${target[@]}" \
+        --bind-ip "$GEN_ADDR" "${media[@]}" --duration "$duration" --server-pid "$server_pid" \
+        --receive-pid "$BENCH_NAPI" "$@" 2>>"$tmp/hammer.log") || line=
     stop_server
     if [ -z "$line" ]; then
         echo "bench: $server $* gave no result" >&2
@@ -192,8 +231,10 @@ run_row() {
 }
 
 echo "bench: forwarding ceiling of this machine (SRTP AEAD_AES_128_GCM + sendmmsg, one core)"
-# 500 sink sockets: the cost of delivering to many viewers, not to one.
+# 500 sink sockets in the viewers' namespace, over the same veth pair: the
+# cost of delivering to many viewers, not to one.
 "${rt[@]}" taskset -c 0 build-bench/bench/aula-ceiling --seconds 2 --sink-cpu 1 --sinks 500 \
+    --sink-netns "/run/netns/$BENCH_GEN_NS" --sink-ip "$GEN_ADDR" --send-ip "$NS_ADDR" \
     >"$tmp/ceiling.json"
 cat "$tmp/ceiling.json"
 

@@ -14,7 +14,7 @@ build_pkgs=(build-essential pkg-config meson ninja-build
     libuv1-dev libssl-dev libsqlite3-dev libjansson-dev
     libwslay-dev libhttp-parser-dev libsrtp2-dev libcurl4-openssl-dev libjwt-dev libargon2-dev)
 test_pkgs=(libcmocka-dev clang clang-format libclang-rt-14-dev chromium curl openssl python3-aiosmtpd)
-bench_pkgs=(ffmpeg janus iproute2 util-linux curl python3 linux-perf)
+bench_pkgs=(ffmpeg janus iproute2 ethtool util-linux curl python3 linux-perf)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = test ]; then

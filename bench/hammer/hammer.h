@@ -43,6 +43,10 @@ typedef struct hm_options {
     int duration_s; /* measured window */
     int settle_ms;  /* after the last join, before measuring */
     int server_pid; /* for CPU and memory from /proc; 0: not measured */
+    /* The kernel thread that runs this generator's receive path (the NAPI
+     * thread of its network interface), counted with the generator's own
+     * CPU; 0: none (loopback, where the sender's CPU runs it). */
+    int receive_pid;
     bool meeting;
 } hm_options;
 

@@ -32,7 +32,7 @@ typedef struct run {
     uv_timer_t pace, tick;
     uint64_t phase_ms, viewers_started_ms;
     int started; /* viewers started */
-    double srv_cpu0, self_cpu0;
+    double srv_cpu0, self_cpu0, rx_cpu0;
     long rss_base_kib;
     hm_peer_totals tot0;
     uint64_t nack0, rtx0;
@@ -128,6 +128,8 @@ static void report(run *r, uint64_t now_ms)
     int pid = h->opt.server_pid;
     double srv_cores = pid ? (cpu_seconds(pid) - r->srv_cpu0) / secs : 0;
     double self_cores = (cpu_seconds(getpid()) - r->self_cpu0) / secs;
+    int rx_pid = h->opt.receive_pid;
+    double rx_cores = rx_pid ? (cpu_seconds(rx_pid) - r->rx_cpu0) / secs : 0;
     long rss = pid ? rss_kib(pid) : 0;
     int viewers = h->opt.meeting ? h->opt.publishers : h->opt.viewers;
     double pps = (double)(h->totals.rx_packets - r->tot0.rx_packets) / secs;
@@ -142,7 +144,7 @@ static void report(run *r, uint64_t now_ms)
            "\"rss_base_kib\":%ld,\"kib_per_viewer\":%.1f,\"loss_pct\":%.3f,"
            "\"recovered\":%llu,\"nacks\":%llu,\"delay_p50_us\":%llu,\"delay_p99_us\":%llu,"
            "\"join_p50_ms\":%llu,\"join_p99_ms\":%llu,\"jitter_ms\":%.2f,"
-           "\"hammer_cores\":%.3f,\"tx_fail\":%llu,\"decrypt_fail\":%llu}\n",
+           "\"hammer_cores\":%.3f,\"receive_cores\":%.3f,\"tx_fail\":%llu,\"decrypt_fail\":%llu}\n",
            h->opt.server == HM_SERVER_JANUS ? "janus" : "aula",
            h->opt.meeting ? "meeting" : "webinar", h->opt.publishers, viewers, receiving, failed,
            secs, pps, srv_cores, srv_cores > 0 ? receiving / srv_cores : 0, rss, r->rss_base_kib,
@@ -152,7 +154,7 @@ static void report(run *r, uint64_t now_ms)
            (unsigned long long)hm_hist_quantile(&h->delay_us, 0.99),
            (unsigned long long)hm_hist_quantile(&h->join_ms, 0.5),
            (unsigned long long)hm_hist_quantile(&h->join_ms, 0.99), jn ? jitter_ms / jn : 0,
-           self_cores, (unsigned long long)(h->totals.tx_fail - r->tot0.tx_fail),
+           self_cores, rx_cores, (unsigned long long)(h->totals.tx_fail - r->tot0.tx_fail),
            (unsigned long long)(h->totals.rx_decrypt_fail - r->tot0.rx_decrypt_fail));
     fflush(stdout);
 }
@@ -175,6 +177,7 @@ static void start_measuring(run *r, uint64_t now_ms)
     r->rtx0 = h->nack_rtx;
     r->srv_cpu0 = h->opt.server_pid ? cpu_seconds(h->opt.server_pid) : 0;
     r->self_cpu0 = cpu_seconds(getpid());
+    r->rx_cpu0 = h->opt.receive_pid ? cpu_seconds(h->opt.receive_pid) : 0;
     set_phase(r, PH_MEASURE, now_ms);
     fprintf(stderr, "hammer: measuring for %d s\n", h->opt.duration_s);
 }
@@ -309,7 +312,7 @@ static void usage(void)
     fprintf(stderr, "usage: aula-hammer [--server aula|janus] [--ip 127.0.0.1] [--port N]\n"
                     "  [--bind-ip IP] [--room ID] [--video F.ivf] [--audio F.ogg]\n"
                     "  [--viewers N] [--meeting N] [--ramp N/s] [--duration S] [--settle MS]\n"
-                    "  [--server-pid PID] [--tokens FILE]\n");
+                    "  [--server-pid PID] [--receive-pid PID] [--tokens FILE]\n");
 }
 
 static int parse_options(int argc, char **argv, hm_options *o)
@@ -326,12 +329,14 @@ static int parse_options(int argc, char **argv, hm_options *o)
                       .ramp_per_s = 500,
                       .duration_s = 30,
                       .settle_ms = 2000};
-    static const struct option opts[] = {
-        {"server", 1, 0, 's'},     {"ip", 1, 0, 'i'},       {"port", 1, 0, 'p'},
-        {"bind-ip", 1, 0, 'b'},    {"room", 1, 0, 'r'},     {"video", 1, 0, 'v'},
-        {"audio", 1, 0, 'a'},      {"viewers", 1, 0, 'n'},  {"meeting", 1, 0, 'm'},
-        {"ramp", 1, 0, 'R'},       {"duration", 1, 0, 'd'}, {"settle", 1, 0, 'S'},
-        {"server-pid", 1, 0, 'P'}, {"tokens", 1, 0, 't'},   {0, 0, 0, 0}};
+    static const struct option opts[] = {{"server", 1, 0, 's'},      {"ip", 1, 0, 'i'},
+                                         {"port", 1, 0, 'p'},        {"bind-ip", 1, 0, 'b'},
+                                         {"room", 1, 0, 'r'},        {"video", 1, 0, 'v'},
+                                         {"audio", 1, 0, 'a'},       {"viewers", 1, 0, 'n'},
+                                         {"meeting", 1, 0, 'm'},     {"ramp", 1, 0, 'R'},
+                                         {"duration", 1, 0, 'd'},    {"settle", 1, 0, 'S'},
+                                         {"server-pid", 1, 0, 'P'},  {"tokens", 1, 0, 't'},
+                                         {"receive-pid", 1, 0, 'x'}, {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -378,6 +383,9 @@ static int parse_options(int argc, char **argv, hm_options *o)
             break;
         case 't':
             o->tokens_path = optarg;
+            break;
+        case 'x':
+            o->receive_pid = atoi(optarg);
             break;
         default:
             usage();
