@@ -70,8 +70,10 @@ int aula_shared_password_verify(const char *encoded, const char *password, size_
 {
     uv_once(&cache.once, init_cache);
     unsigned char mac[32];
-    int have_mac = password && len > 0 && len <= AULA_PASSWORD_MAX_LEN && encoded &&
-                   strlen(encoded) < ENCODED_MAX && mac_of(password, len, mac) == 0;
+    /* A password argon2id will look at (aula_password_verify refuses the rest). */
+    int usable = password && len > 0 && len <= AULA_PASSWORD_MAX_LEN;
+    int have_mac =
+        usable && encoded && strlen(encoded) < ENCODED_MAX && mac_of(password, len, mac) == 0;
     if (have_mac) {
         uv_mutex_lock(&cache.lock);
         slot *s = find(encoded);
@@ -85,10 +87,9 @@ int aula_shared_password_verify(const char *encoded, const char *password, size_
             return 0;
     }
     int rc = aula_password_verify(encoded, password, len);
-    /* Counted when argon2id really ran (a usable password and hash). */
-    int ran = password && len > 0 && len <= AULA_PASSWORD_MAX_LEN && rc != AULA_EINVAL;
     uv_mutex_lock(&cache.lock);
-    cache.argon2_checks += (uint64_t)ran;
+    /* Counted when argon2id really ran: a usable password and hash. */
+    cache.argon2_checks += (uint64_t)(usable && rc != AULA_EINVAL);
     if (rc == 0 && have_mac) {
         slot *s = find(encoded);
         if (!s) {
